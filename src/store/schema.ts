@@ -1,0 +1,48 @@
+/**
+ * The events table: typed columns for the OCSF attributes people filter and group on, and the
+ * whole OCSF event as JSON for everything else. The query compiler maps field names to these
+ * columns through `FIELD_COLUMNS`; any other field is read from the JSON.
+ */
+export type ColumnType = 'BIGINT' | 'INTEGER' | 'SMALLINT' | 'TIMESTAMP' | 'VARCHAR' | 'JSON' | 'UHUGEINT';
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  /** OCSF attribute paths (dotted) that this column holds; the first is the canonical one. */
+  paths: string[];
+  /** The column holds an IP address as text; `<name>_num` holds it as a 128-bit number for CIDR ranges. */
+  ip?: boolean;
+}
+
+export const EVENT_COLUMNS: readonly ColumnDef[] = [
+  { name: 'id', type: 'BIGINT', paths: ['metadata.uid', 'id'] },
+  { name: 'time', type: 'TIMESTAMP', paths: ['time'] },
+  { name: 'ingest_time', type: 'TIMESTAMP', paths: ['metadata.logged_time', 'ingest_time'] },
+  { name: 'class_uid', type: 'INTEGER', paths: ['class_uid'] },
+  { name: 'category_uid', type: 'SMALLINT', paths: ['category_uid'] },
+  { name: 'activity_id', type: 'SMALLINT', paths: ['activity_id'] },
+  { name: 'type_uid', type: 'INTEGER', paths: ['type_uid'] },
+  { name: 'severity_id', type: 'SMALLINT', paths: ['severity_id'] },
+  { name: 'status_id', type: 'SMALLINT', paths: ['status_id'] },
+  { name: 'source', type: 'VARCHAR', paths: ['source'] },
+  { name: 'product', type: 'VARCHAR', paths: ['metadata.product.name', 'product'] },
+  { name: 'log_name', type: 'VARCHAR', paths: ['metadata.log_name', 'log_name'] },
+  { name: 'event_code', type: 'VARCHAR', paths: ['metadata.event_code', 'event_code'] },
+  { name: 'host', type: 'VARCHAR', paths: ['device.hostname', 'host', 'hostname'] },
+  { name: 'user', type: 'VARCHAR', paths: ['actor.user.name', 'user.name', 'user'] },
+  { name: 'src_ip', type: 'VARCHAR', paths: ['src_endpoint.ip', 'src_ip'], ip: true },
+  { name: 'src_port', type: 'INTEGER', paths: ['src_endpoint.port', 'src_port'] },
+  { name: 'dst_ip', type: 'VARCHAR', paths: ['dst_endpoint.ip', 'dst_ip'], ip: true },
+  { name: 'dst_port', type: 'INTEGER', paths: ['dst_endpoint.port', 'dst_port'] },
+  { name: 'process', type: 'VARCHAR', paths: ['process.name', 'process_name'] },
+  { name: 'pid', type: 'INTEGER', paths: ['process.pid', 'pid'] },
+  { name: 'cmd_line', type: 'VARCHAR', paths: ['process.cmd_line', 'cmd_line'] },
+  { name: 'message', type: 'VARCHAR', paths: ['message'] },
+  { name: 'raw_data', type: 'VARCHAR', paths: ['raw_data'] },
+  { name: 'data', type: 'JSON', paths: [] },
+] as const;
+
+/** Field name or OCSF path → column, for the query compiler. */
+export const FIELD_COLUMNS: ReadonlyMap<string, ColumnDef> = new Map(
+  EVENT_COLUMNS.flatMap((c) => c.paths.map((p) => [p, c] as const)),
+);
