@@ -50,7 +50,8 @@ export interface OcsfMetadata {
   /** When Vigil received the event (epoch ms). */
   logged_time?: number;
   event_code?: string;
-  [key: string]: unknown;
+  labels?: string[];
+  tags?: { name: string; value: string }[];
 }
 
 export interface OcsfEvent {
