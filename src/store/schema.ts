@@ -46,3 +46,17 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = [
 export const FIELD_COLUMNS: ReadonlyMap<string, ColumnDef> = new Map(
   EVENT_COLUMNS.flatMap((c) => c.paths.map((p) => [p, c] as const)),
 );
+
+/** The numeric twin of an IP column (`src_ip` → `src_ip_num`), for CIDR range filters. */
+export function ipNumberColumn(column: ColumnDef): string {
+  return `${column.name}_num`;
+}
+
+/** DDL of the events table. IP columns get a UHUGEINT twin: IPv4 as ::ffff:a.b.c.d, IPv6 as is. */
+export function eventsTableDdl(table = 'events'): string {
+  const cols = EVENT_COLUMNS.flatMap((c) => {
+    const def = `"${c.name}" ${c.type}${c.name === 'id' ? ' NOT NULL' : ''}`;
+    return c.ip ? [def, `"${ipNumberColumn(c)}" UHUGEINT`] : [def];
+  });
+  return `CREATE TABLE IF NOT EXISTS ${table} (\n  ${cols.join(',\n  ')}\n)`;
+}
