@@ -131,5 +131,6 @@ export function addObservable(event: OcsfEvent, name: string, typeId: number, va
   if (value === undefined || value === null || value === '') return;
   const text = String(value);
   const list = (event.observables ??= []);
-  if (!list.some((o) => o.name === name && o.value === text)) list.push({ name, type_id: typeId, value: text });
+  if (!list.some((o) => o.name === name && o.value === text))
+    list.push({ name, type_id: typeId, value: text });
 }

@@ -20,11 +20,7 @@ export function mutatedText(samples: readonly string[]): fc.Arbitrary<string> {
     .tuple(
       fc.constantFrom(...samples),
       fc.array(
-        fc.tuple(
-          fc.integer({ min: 0, max: 5 }),
-          fc.nat(),
-          fc.string({ unit: 'binary', maxLength: 8 }),
-        ),
+        fc.tuple(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.string({ unit: 'binary', maxLength: 8 })),
         { minLength: 1, maxLength: 6 },
       ),
     )
@@ -34,7 +30,10 @@ export function mutatedText(samples: readonly string[]): fc.Arbitrary<string> {
         const i = s.length === 0 ? 0 : at % s.length;
         switch (kind) {
           case 0: // flip one character
-            s = s.slice(0, i) + String.fromCharCode((s.charCodeAt(i) ^ (1 << at % 7)) & 0xffff) + s.slice(i + 1);
+            s =
+              s.slice(0, i) +
+              String.fromCharCode((s.charCodeAt(i) ^ (1 << (at % 7))) & 0xffff) +
+              s.slice(i + 1);
             break;
           case 1: // delete a run
             s = s.slice(0, i) + s.slice(i + 1 + (at % 5));

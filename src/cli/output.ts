@@ -1,0 +1,98 @@
+import type { SearchResult } from '../query/search.js';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
+
+function get(obj: unknown, path: string): unknown {
+  let node = obj;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function text(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** One-line summary of an event for the table view. */
+function summary(event: Record<string, unknown>): string {
+  const candidates = ['message', 'process.cmd_line', 'query.hostname', 'raw_data'];
+  for (const path of candidates) {
+    const v = get(event, path);
+    if (typeof v === 'string' && v !== '') return v.replace(/\s+/g, ' ');
+  }
+  return '';
+}
+
+/** Rows and headers of a result, whatever its kind. */
+export function tabulate(result: SearchResult): { headers: string[]; rows: string[][] } {
+  if (result.kind === 'table') {
+    return { headers: result.columns, rows: result.rows.map((r) => r.map(text)) };
+  }
+  if (result.fields && result.fields.length > 0) {
+    const fields = result.fields;
+    return {
+      headers: ['time', ...fields],
+      rows: result.events.map((e) => [
+        new Date(Number(e.time)).toISOString(),
+        ...fields.map((f) => text((e._fields as Record<string, unknown> | undefined)?.[f] ?? get(e, f))),
+      ]),
+    };
+  }
+  return {
+    headers: ['time', 'id', 'class', 'host', 'user', 'summary'],
+    rows: result.events.map((e) => [
+      new Date(Number(e.time)).toISOString(),
+      text(get(e, 'metadata.uid')),
+      text(e.class_name ?? e.class_uid),
+      text(get(e, 'device.hostname')),
+      text(get(e, 'actor.user.name') ?? get(e, 'user.name')),
+      summary(e),
+    ]),
+  };
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) || /^[=+\-@]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Render a search result for the terminal or a pipe. */
+export function formatResult(
+  result: SearchResult,
+  format: OutputFormat,
+  width = process.stdout.columns ?? 160,
+): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(result, null, 2) + '\n';
+    case 'ndjson': {
+      const items =
+        result.kind === 'events'
+          ? result.events
+          : result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c, r[i]])));
+      return items.map((item) => JSON.stringify(item)).join('\n') + (items.length ? '\n' : '');
+    }
+    case 'csv': {
+      const { headers, rows } = tabulate(result);
+      return [headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+    }
+    case 'table': {
+      const { headers, rows } = tabulate(result);
+      const widths = headers.map((h, i) =>
+        Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))),
+      );
+      const line = (cells: string[]) =>
+        cells
+          .map((c, i) => (i === cells.length - 1 ? c : c.slice(0, widths[i]).padEnd(widths[i]!)))
+          .join('  ')
+          .slice(0, Math.max(40, width));
+      const out = [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+      const count = result.kind === 'events' ? result.events.length : result.rows.length;
+      out.push(`(${count} ${result.kind === 'events' ? 'events' : 'rows'}, ${result.elapsedMs} ms)`);
+      return out.join('\n') + '\n';
+    }
+  }
+}

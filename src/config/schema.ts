@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Vigil's configuration file (vigil.yaml). This schema is the single source of truth for the
+ * options, their types, defaults and documentation (`vigil config schema` prints it as JSON Schema).
+ * Each source and transform type owns the schema of its own options (src/sources/registry.ts,
+ * src/transforms/registry.ts); here they appear as objects with a `type`.
+ */
+export const apiSchema = z
+  .object({
+    address: z.string().default('127.0.0.1').describe('Address the API and ingest server listens on.'),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8470)
+      .describe('TCP port of the API (0 = any free port).'),
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024)
+      .describe('Largest accepted request body after decompression; larger bodies get 413.'),
+    tls: z
+      .object({ cert: z.string(), key: z.string() })
+      .optional()
+      .describe('Serve HTTPS with this certificate and key (PEM files).'),
+  })
+  .strict();
+
+export const pipelineSchema = z
+  .object({
+    batch_max_events: z
+      .number()
+      .int()
+      .positive()
+      .default(8192)
+      .describe('Most events written to the store in one transaction.'),
+    flush_interval_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(20)
+      .describe('How long a partial batch may wait for more events before it is written.'),
+    max_queue_events: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe(
+        'Events accepted but not yet stored, at most; beyond it senders are pushed back (429, paused reads).',
+      ),
+  })
+  .strict();
+
+export const storeSchema = z
+  .object({
+    memory_limit: z.string().default('1GB').describe('Memory the embedded DuckDB store may use.'),
+    threads: z.number().int().positive().optional().describe('DuckDB worker threads (default: cores).'),
+    query_timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe('Queries running longer are stopped.'),
+  })
+  .strict();
+
+const componentSchema = z.object({ type: z.string(), name: z.string().optional() }).passthrough();
+
+export const configSchema = z
+  .object({
+    data_dir: z
+      .string()
+      .optional()
+      .describe('Where Vigil keeps its data (default ./vigil-data or VIGIL_DATA_DIR).'),
+    api: apiSchema.default(apiSchema.parse({})),
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    store: storeSchema.default(storeSchema.parse({})),
+    sources: z
+      .array(componentSchema)
+      .optional()
+      .describe(
+        'Receivers. Default: syslog on 127.0.0.1:5514 (UDP and TCP); HTTP ingest is always on the API.',
+      ),
+    transforms: z.array(componentSchema).default([]).describe('Transforms applied in order to every event.'),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,31 @@
+import { jsonParser } from './json.js';
+import type { Parser } from './record.js';
+import { syslogParser } from './syslog.js';
+import { textParser } from './text.js';
+
+/**
+ * Parsers by name, in auto-detection order: the first whose `sniff` accepts a record parses it,
+ * and `text` (last) accepts anything. Adding a parser: one file, one line here.
+ */
+export const PARSERS: readonly Parser[] = [jsonParser, syslogParser, textParser];
+
+const BY_NAME = new Map(PARSERS.map((p) => [p.name, p]));
+
+/** Names users may give to `--format` or a source's `format`, and the parser each selects. */
+export const FORMAT_ALIASES: Readonly<Record<string, string>> = {
+  json: 'json',
+  ndjson: 'json',
+  winevent: 'json',
+  syslog: 'syslog',
+  text: 'text',
+};
+
+export function parserFor(format: string): Parser | undefined {
+  return BY_NAME.get(FORMAT_ALIASES[format] ?? format);
+}
+
+/** Pick the parser for one record by sniffing it. */
+export function detectParser(text: string): Parser {
+  for (const parser of PARSERS) if (parser.sniff(text)) return parser;
+  return textParser;
+}

@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseJsonDocument, stringifyJson } from '../parsers/json.js';
+import { ParseError } from '../parsers/record.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { decodeBody, EncodingError, TooLargeError } from './decompress.js';
+import { OverloadedError, type RawRecord, type Sink } from './source.js';
+
+export const HTTP_SOURCE_NAME = 'http';
+
+/**
+ * Split a request body into records. `application/json` bodies are one document: an object (one
+ * record) or an array (one record per element). Anything else is NDJSON: one record per non-empty
+ * line, each auto-detected (JSON, syslog or text) unless `format` says. Pure.
+ */
+export function frameBody(text: string, contentType: string, format?: string): RawRecord[] {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const wholeDocument = type === 'application/json' || (type === '' && /^\s*\[/.test(text));
+  if (wholeDocument) {
+    const doc = parseJsonDocument(text);
+    const items = Array.isArray(doc) ? doc : [doc];
+    return items.map((item, i) =>
+      item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? { text: stringifyJson(item), value: item as Record<string, unknown>, position: `element ${i}` }
+        : { text: stringifyJson(item), position: `element ${i}`, format: 'json' },
+    );
+  }
+  const records: RawRecord[] = [];
+  let start = 0;
+  let line = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    line++;
+    let recordText = text.slice(start, end);
+    if (recordText.endsWith('\r')) recordText = recordText.slice(0, -1);
+    if (recordText.trim() !== '') {
+      records.push(
+        format
+          ? { text: recordText, position: `line ${line}`, format }
+          : { text: recordText, position: `line ${line}` },
+      );
+    }
+    start = end + 1;
+  }
+  return records;
+}
+
+export interface HttpIngestOptions {
+  sink: Sink;
+  metrics: Metrics;
+  maxBodyBytes: number;
+  /** Check the caller may ingest; sends 401/403 itself and returns false otherwise. */
+  authorize: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}
+
+/**
+ * POST /api/v1/ingest: NDJSON or a JSON array, optionally gzip or zstd, bearer token required.
+ * Answers 200 only once every accepted event is durably stored (the acknowledgement), 413 when
+ * the body is too large, 429 with Retry-After when the pipeline is full, 400 when nothing in the
+ * body could be accepted.
+ */
+export function registerHttpIngest(app: FastifyInstance, options: HttpIngestOptions): void {
+  const { sink, metrics } = options;
+  const source = HTTP_SOURCE_NAME;
+  app.post('/api/v1/ingest', async (request, reply) => {
+    if (!options.authorize(request, reply)) return reply;
+    let body: Buffer;
+    try {
+      body = await decodeBody(
+        request.body as Buffer,
+        request.headers['content-encoding'] as string | undefined,
+        options.maxBodyBytes,
+      );
+    } catch (error) {
+      if (error instanceof TooLargeError) {
+        metrics.reject(source, 'too_large');
+        return reply.code(413).send({ error: 'payload_too_large', message: error.message });
+      }
+      metrics.reject(source, 'bad_encoding');
+      return reply.code(400).send({ error: 'bad_encoding', message: (error as EncodingError).message });
+    }
+    const query = request.query as Record<string, string | undefined>;
+    let records: RawRecord[];
+    try {
+      records = frameBody(body.toString('utf8'), String(request.headers['content-type'] ?? ''), query.format);
+    } catch (error) {
+      const message = error instanceof ParseError ? error.message : String(error);
+      metrics.reject(source, error instanceof ParseError ? error.reason : 'invalid_body');
+      return reply.code(400).send({ error: 'invalid_body', message: `request ${request.id}: ${message}` });
+    }
+    metrics.received.inc({ source }, records.length);
+    for (const record of records) record.position = `request ${request.id} ${record.position}`;
+    try {
+      const result = await sink.submit({ source, records }, { wait: false });
+      if (result.accepted === 0 && result.rejected > 0) {
+        return reply.code(400).send({ error: 'all_rejected', ...result });
+      }
+      return reply.code(200).send(result);
+    } catch (error) {
+      if (error instanceof OverloadedError) {
+        metrics.reject(source, 'overloaded', records.length);
+        return reply
+          .code(429)
+          .header('retry-after', String(error.retryAfterSeconds))
+          .send({ error: 'overloaded', message: error.message });
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,179 @@
+import { createReadStream, statSync } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { parseJsonDocument, stringifyJson } from '../parsers/json.js';
+import { ParseError } from '../parsers/record.js';
+import type { RawRecord } from './source.js';
+
+/** The largest whole JSON document (array or object file) read into memory. */
+const MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024;
+
+export interface ImportChunk {
+  records: RawRecord[];
+  /** Bytes of the file (compressed, as on disk) read so far, for progress. */
+  bytesRead: number;
+}
+
+export interface ImportOptions {
+  /** auto | ndjson | json | syslog | winevent | text; `json` means whole documents. */
+  format?: string;
+  batchSize?: number;
+}
+
+function zstdStream(): Transform {
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        decoder.push(chunk);
+        done();
+      } catch (error) {
+        done(new Error(`invalid zstd data: ${(error as Error).message}`));
+      }
+    },
+    flush(done) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        done();
+      } catch (error) {
+        done(new Error(`truncated zstd data: ${(error as Error).message}`));
+      }
+    },
+  });
+  const decoder = new ZstdDecompress((data) => stream.push(Buffer.from(data)));
+  return stream;
+}
+
+/** Open a file as text, decompressing gzip or zstd (by magic bytes, whatever the name says). */
+async function openText(path: string, onBytes: (n: number) => void): Promise<Readable> {
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    createReadStream(path, { start: 0, end: 3 })
+      .on('data', (c) => chunks.push(c as Buffer))
+      .on('end', () => resolve(Buffer.concat(chunks)))
+      .on('error', reject);
+  });
+  const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  raw.on('data', (chunk) => onBytes(chunk.length));
+  let text: Readable = raw;
+  if (head[0] === 0x1f && head[1] === 0x8b) text = raw.pipe(createGunzip());
+  else if (head.readUInt32LE(0) === 0xfd2fb528) text = raw.pipe(zstdStream());
+  if (text !== raw) raw.on('error', (error) => text.destroy(error));
+  text.setEncoding('utf8');
+  return text;
+}
+
+/** The elements of a JSON document: an array's items, a `{"Records": [...]}` wrapper's list, or the object. */
+export function documentElements(doc: unknown): unknown[] {
+  if (Array.isArray(doc)) return doc;
+  if (doc !== null && typeof doc === 'object') {
+    const entries = Object.entries(doc);
+    const lists = entries.filter(
+      ([, v]) => Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object'),
+    );
+    if (lists.length === 1 && entries.length <= 3) return lists[0]![1] as unknown[];
+  }
+  return [doc];
+}
+
+/**
+ * Read a file of telemetry as batches of records: NDJSON or line formats line by line, JSON
+ * documents (arrays, `{"Records":[...]}`) element by element. Plain, .gz and .zst files.
+ */
+export async function* importFile(path: string, options: ImportOptions = {}): AsyncGenerator<ImportChunk> {
+  const batchSize = options.batchSize ?? 4096;
+  let bytesRead = 0;
+  const stream = await openText(path, (n) => (bytesRead += n));
+  const lineFormat =
+    options.format && options.format !== 'auto' && options.format !== 'json' ? options.format : undefined;
+  let mode: 'lines' | 'document' | undefined =
+    options.format === 'json' ? 'document' : lineFormat ? 'lines' : undefined;
+  let carry = '';
+  let lineNo = 0;
+  let batch: RawRecord[] = [];
+  const docParts: string[] = [];
+  let docBytes = 0;
+  for await (const chunk of stream as AsyncIterable<string>) {
+    if (mode === undefined) {
+      const peek = (carry + chunk).trimStart();
+      if (peek.startsWith('[')) mode = 'document';
+      else if (peek.startsWith('{')) {
+        const firstLine = peek.split('\n', 1)[0]!;
+        if (firstLine.length === peek.length && !peek.includes('\n')) {
+          carry += chunk; // the first line is not complete yet
+          continue;
+        }
+        try {
+          JSON.parse(firstLine);
+          mode = 'lines';
+        } catch {
+          mode = 'document';
+        }
+      } else mode = 'lines';
+    }
+    if (mode === 'document') {
+      docBytes += chunk.length;
+      if (docBytes > MAX_DOCUMENT_BYTES)
+        throw new Error(`${path}: JSON document larger than ${MAX_DOCUMENT_BYTES} bytes`);
+      if (carry) docParts.push(carry);
+      carry = '';
+      docParts.push(chunk);
+      continue;
+    }
+    const text = carry + chunk;
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end === -1) break;
+      lineNo++;
+      let line = text.slice(start, end);
+      start = end + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line.trim() === '') continue;
+      batch.push(
+        lineFormat
+          ? { text: line, position: `${path} line ${lineNo}`, format: lineFormat }
+          : { text: line, position: `${path} line ${lineNo}` },
+      );
+      if (batch.length >= batchSize) {
+        yield { records: batch, bytesRead };
+        batch = [];
+      }
+    }
+    carry = text.slice(start);
+  }
+  if (mode === 'document' || (mode === undefined && carry.trim().startsWith('['))) {
+    const text = docParts.join('') + carry;
+    let doc: unknown;
+    try {
+      doc = parseJsonDocument(text);
+    } catch (error) {
+      throw new ParseError(
+        error instanceof ParseError ? error.reason : 'invalid_json',
+        `${path}: ${(error as Error).message}`,
+        error instanceof ParseError ? error.offset : undefined,
+      );
+    }
+    documentElements(doc).forEach((item, i) => {
+      const position = `${path} record ${i + 1}`;
+      batch.push(
+        item !== null && typeof item === 'object' && !Array.isArray(item)
+          ? { text: stringifyJson(item), value: item as Record<string, unknown>, position }
+          : { text: stringifyJson(item), position, format: 'json' },
+      );
+    });
+  } else if (carry.trim() !== '') {
+    lineNo++;
+    const line = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
+    batch.push(
+      lineFormat
+        ? { text: line, position: `${path} line ${lineNo}`, format: lineFormat }
+        : { text: line, position: `${path} line ${lineNo}` },
+    );
+  }
+  if (batch.length > 0) yield { records: batch, bytesRead };
+}
+
+export function fileSize(path: string): number {
+  return statSync(path).size;
+}
