@@ -6,7 +6,7 @@
  *
  *   +00:00  T1110.003 Password Spraying      198.51.100.23 tries 12 user names, three passwords each,
  *                                            against sshd on lnx-bastion-01 (35 'Failed password').
- *   +06:05  T1078.002 Domain Accounts         'Accepted password for dave' from the same address:
+ *   +05:50  T1078.002 Domain Accounts         'Accepted password for dave' from the same address:
  *                                            dave's domain password was the third one tried.
  *   +07:30  T1003.008 /etc/passwd and /etc/shadow   sudo cat /etc/shadow on the bastion.
  *   +10:00  T1021.001 Remote Desktop Protocol 4624 LogonType 3 (NLA, NTLM) then 10 on WS-FIN-01 as
@@ -117,7 +117,14 @@ export interface StoryWorld {
   /** The next login session number of a Linux host. */
   nextSession(host: string): number;
   /** One syslog message: `pri` is facility × 8 + severity. */
-  syslog(time: number, host: string, app: string, pid: number, pri: number, message: string): void;
+  syslog(
+    time: number,
+    host: string,
+    app: string,
+    pid: number | undefined,
+    pri: number,
+    message: string,
+  ): void;
   /** Security 4624 on a Windows host; returns the new logon id (e.g. `0x3a1f20`). */
   logon(time: number, host: string, spec: LogonSpec): string;
   /** A long-running process of a Windows host. */
@@ -158,7 +165,7 @@ const SPRAY_USERS = [
   'postgres',
   'git',
   'backup',
-  'alice',
+  'support',
   'frank',
   'deploy',
   'dave',
@@ -243,7 +250,14 @@ const STEPS: PlayedStep[] = [
         }
         if (last) {
           const uid = world.linuxUid(user);
-          world.syslog(t + 180, host, 'sshd', pid, AUTH_INFO, `Accepted password for ${user} from ${ip} port ${port} ssh2`);
+          world.syslog(
+            t + 180,
+            host,
+            'sshd',
+            pid,
+            AUTH_INFO,
+            `Accepted password for ${user} from ${ip} port ${port} ssh2`,
+          );
           world.syslog(
             t + 190,
             host,
@@ -253,7 +267,14 @@ const STEPS: PlayedStep[] = [
             `pam_unix(sshd:session): session opened for user ${user}(uid=${uid}) by (uid=0)`,
           );
           const session = world.nextSession(host);
-          world.syslog(t + 205, host, 'systemd-logind', world.logindPid(host), AUTH_INFO, `New session ${session} of user ${user}.`);
+          world.syslog(
+            t + 205,
+            host,
+            'systemd-logind',
+            world.logindPid(host),
+            AUTH_INFO,
+            `New session ${session} of user ${user}.`,
+          );
           return;
         }
         world.syslog(
@@ -265,14 +286,28 @@ const STEPS: PlayedStep[] = [
           `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}${valid ? `  user=${user}` : ''}`,
         );
         const invalid = valid ? '' : 'invalid user ';
-        world.syslog(t + 2100, host, 'sshd', pid, AUTH_INFO, `Failed password for ${invalid}${user} from ${ip} port ${port} ssh2`);
+        world.syslog(
+          t + 2100,
+          host,
+          'sshd',
+          pid,
+          AUTH_INFO,
+          `Failed password for ${invalid}${user} from ${ip} port ${port} ssh2`,
+        );
         const closer = valid ? `authenticating user ${user}` : `invalid user ${user}`;
-        world.syslog(t + 2350, host, 'sshd', pid, AUTH_INFO, `Connection closed by ${closer} ${ip} port ${port} [preauth]`);
+        world.syslog(
+          t + 2350,
+          host,
+          'sshd',
+          pid,
+          AUTH_INFO,
+          `Connection closed by ${closer} ${ip} port ${port} [preauth]`,
+        );
       });
     },
   },
   {
-    offsetMs: (sprayAttempts().length - 1) * SPRAY_SPACING_MS + 5_000,
+    offsetMs: (sprayAttempts().length - 1) * SPRAY_SPACING_MS,
     technique: 'T1078.002',
     tactic: 'Initial Access',
     description: `'Accepted password for ${STORY_ACTORS.user}' from ${STORY_ACTORS.attackerIp}: the spray found ${STORY_ACTORS.user}'s domain password`,
@@ -295,7 +330,7 @@ const STEPS: PlayedStep[] = [
         t,
         host,
         'sudo',
-        pid,
+        undefined, // sudo logs its command line without a pid
         AUTHPRIV_NOTICE,
         `${user} : TTY=pts/3 ; PWD=/home/${user} ; USER=root ; COMMAND=/usr/bin/cat /etc/shadow`,
       );
@@ -307,7 +342,14 @@ const STEPS: PlayedStep[] = [
         AUTHPRIV_INFO,
         `pam_unix(sudo:session): session opened for user root(uid=0) by ${user}(uid=${world.linuxUid(user)})`,
       );
-      world.syslog(t + 9, host, 'sudo', pid, AUTHPRIV_INFO, 'pam_unix(sudo:session): session closed for user root');
+      world.syslog(
+        t + 9,
+        host,
+        'sudo',
+        pid,
+        AUTHPRIV_INFO,
+        'pam_unix(sudo:session): session closed for user root',
+      );
     },
   },
   {
@@ -418,7 +460,11 @@ const STEPS: PlayedStep[] = [
       const shell = need(ctx.state.shell, 'the PowerShell process');
       // Beacons keep their real interval even when the story is compressed: it is the rhythm an
       // analyst spots on a timechart.
-      for (let t = ctx.at(12 * MIN + 40_000); t < ctx.end; t += Math.round(5 * MIN * (0.8 + 0.4 * ctx.random()))) {
+      for (
+        let t = ctx.at(12 * MIN + 40_000);
+        t < ctx.end;
+        t += Math.round(5 * MIN * (0.8 + 0.4 * ctx.random()))
+      ) {
         world.network(t, host, shell, STORY_ACTORS.c2Ip, 8443);
       }
     },
@@ -444,7 +490,13 @@ const STEPS: PlayedStep[] = [
         `${SYSTEM32}\\net.exe`,
         '"C:\\Windows\\system32\\net.exe" group "domain admins" /domain',
       );
-      child(ctx, 14 * MIN + 40_030, `${SYSTEM32}\\net1.exe`, 'C:\\Windows\\system32\\net1 group "domain admins" /domain', net);
+      child(
+        ctx,
+        14 * MIN + 40_030,
+        `${SYSTEM32}\\net1.exe`,
+        'C:\\Windows\\system32\\net1 group "domain admins" /domain',
+        net,
+      );
     },
   },
   {
@@ -513,7 +565,13 @@ const STEPS: PlayedStep[] = [
 ];
 
 /** A child of the hidden PowerShell (or of `parent`) in dave's RDP session. */
-function child(ctx: PlayContext, offsetMs: number, image: string, cmdLine: string, parent?: ProcessRef): ProcessRef {
+function child(
+  ctx: PlayContext,
+  offsetMs: number,
+  image: string,
+  cmdLine: string,
+  parent?: ProcessRef,
+): ProcessRef {
   return ctx.world.process(ctx.at(offsetMs), STORY_ACTORS.victim, {
     parent: parent ?? need(ctx.state.shell, 'the PowerShell process'),
     image,
@@ -554,14 +612,19 @@ export function playStory(
   random: () => number,
 ): { storyStart: number; scale: number } {
   const placement = storyPlacement(start, durationMs);
+  let stepJitter = 0;
   const ctx: PlayContext = {
     world,
-    at: (offset) => placement.storyStart + Math.round(offset * placement.scale),
+    at: (offset) => placement.storyStart + Math.round(offset * placement.scale) + stepJitter,
     end: start + durationMs,
     random,
     state: {},
   };
-  for (const step of STEPS) step.play(ctx);
+  for (const step of STEPS) {
+    // Real clocks do not land on whole seconds; one shift per step keeps the step's own order.
+    stepJitter = Math.floor(random() * 900);
+    step.play(ctx);
+  }
   return placement;
 }
 
@@ -569,12 +632,12 @@ export function playStory(
 export const DEMO_QUERIES: readonly DemoQuery[] = [
   {
     title: 'Who is failing SSH logins, and from where?',
-    query: '"Failed password" | stats count() by host, src_ip | sort -count | head 10',
+    query: '"Failed password" | stats count() by src_ip | sort -count | head 10',
     expect: `${STORY_ACTORS.attackerIp} on ${STORY_ACTORS.bastion} with ${SPRAY_FAILURES} failures within six minutes, far above the internet background noise (a few per address from 192.0.2.0/24).`,
   },
   {
     title: 'Did the spray get in? Password logins from outside the network',
-    query: '"Accepted password" NOT src_ip=10.0.0.0/8 | fields time, host, user, src_ip, message',
+    query: '"Accepted password" NOT src_ip=10.0.0.0/8 | fields time, user, src_ip, message',
     expect: `One line: Accepted password for ${STORY_ACTORS.user} from ${STORY_ACTORS.attackerIp}, right after the failures (insiders log in with keys from 10.x addresses).`,
   },
   {
@@ -584,18 +647,19 @@ export const DEMO_QUERIES: readonly DemoQuery[] = [
   },
   {
     title: 'Hidden, encoded PowerShell',
-    query: 'cmd_line=*-enc* | fields time, host, user, process, cmd_line',
+    query: 'cmd_line=*-enc* | fields time, host, user, process.name, cmd_line',
     expect: `powershell.exe -nop -w hidden -enc … on ${STORY_ACTORS.victim} as ${STORY_ACTORS.user} (the base64 decodes, as UTF-16LE, to a WebClient download from ${STORY_ACTORS.c2Domain}), and later schtasks.exe whose /tr repeats the trick.`,
   },
   {
     title: 'What did that PowerShell start?',
-    query: `ParentImage=*powershell.exe host=${STORY_ACTORS.victim}* | fields time, user, process, cmd_line`,
+    query: `ParentImage=*powershell.exe host=${STORY_ACTORS.victim}* | fields time, user, process.name, cmd_line`,
     expect:
-      'conhost.exe, then discovery (whoami /all, net group "domain admins" /domain, nltest /dclist:), rundll32.exe comsvcs.dll MiniDump of lsass, and schtasks /create.',
+      'As dave: conhost.exe, discovery (whoami /all, net group "domain admins" /domain, nltest /dclist:), rundll32.exe comsvcs.dll MiniDump of lsass, schtasks /create. The only others are the conhost.exe of the daily inventory script, run as SYSTEM.',
   },
   {
     title: 'Who opened or dumped lsass?',
-    query: 'TargetImage=*lsass.exe OR cmd_line=*MiniDump* | fields time, host, user, process, cmd_line, GrantedAccess',
+    query:
+      'TargetImage=*lsass.exe OR cmd_line=*MiniDump* | fields time, host, user, process.name, cmd_line, GrantedAccess',
     expect: `rundll32.exe on ${STORY_ACTORS.victim}: the comsvcs.dll MiniDump command line, and a Sysmon 10 opening lsass.exe with access 0x1FFFFF.`,
   },
   {
@@ -605,7 +669,7 @@ export const DEMO_QUERIES: readonly DemoQuery[] = [
   },
   {
     title: 'Persistence: new scheduled tasks',
-    query: 'process=schtasks.exe | fields time, host, user, cmd_line',
+    query: 'process.name=schtasks.exe | fields time, host, user, cmd_line',
     expect: `schtasks /create /tn "${STORY_ACTORS.taskName}" /sc onlogon /ru SYSTEM on ${STORY_ACTORS.victim}, its action another hidden encoded PowerShell.`,
   },
 ];

@@ -51,6 +51,8 @@ export interface OcsfMetadata {
   logged_time?: number;
   event_code?: string;
   labels?: string[];
+  /** OCSF profiles the event uses, e.g. ['host'] when it carries `device`. */
+  profiles?: string[];
   tags?: { name: string; value: string }[];
 }
 

@@ -9,7 +9,15 @@ import { isIP } from 'node:net';
 import { bsdTimestampToMs } from '../parsers/syslog.js';
 import type { ParsedRecord } from '../parsers/record.js';
 import type { Normalizer, NormalizeContext } from './normalizer.js';
-import { addObservable, ObservableType, OcsfClass, ocsfEvent, Severity, type OcsfEvent, type OcsfMetadata } from './ocsf.js';
+import {
+  addObservable,
+  ObservableType,
+  OcsfClass,
+  ocsfEvent,
+  Severity,
+  type OcsfEvent,
+  type OcsfMetadata,
+} from './ocsf.js';
 
 /** Syslog severity (0 emerg … 7 debug) → OCSF severity_id. */
 const SEVERITY_BY_SYSLOG: readonly number[] = [
@@ -63,9 +71,7 @@ export const syslogNormalizer: Normalizer = {
   accepts: (record) => record.format === 'syslog',
   normalize(record, ctx) {
     const view = readView(record);
-    const event =
-      mapKnownProgram(view, record, ctx) ?? withCommon(baseEvent(view, record, ctx), view, record, ctx, {});
-    return event;
+    return mapKnownProgram(view, record, ctx) ?? withCommon(baseEvent(view, record, ctx), view, record, {});
   },
 };
 
@@ -87,13 +93,18 @@ function readView(record: ParsedRecord): SyslogView {
   return view;
 }
 
-function mapKnownProgram(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext): OcsfEvent | undefined {
+function mapKnownProgram(
+  view: SyslogView,
+  record: ParsedRecord,
+  ctx: NormalizeContext,
+): OcsfEvent | undefined {
   const msg = view.msg.trim();
   const pam = /^pam_unix\(([^:()]+):([^()]+)\): (.*)$/s.exec(msg);
   if (pam) return mapPamUnix(view, record, ctx, pam[1]!, pam[2]!, pam[3]!);
   // Older Linux-PAM tagged the line itself: `sshd(pam_unix)[19939]: authentication failure; ...`.
   const oldPam = view.app ? /^([^()]+)\(pam_unix\)$/.exec(view.app) : null;
-  if (oldPam) return mapPamUnix(view, record, ctx, oldPam[1]!, msg.startsWith('session ') ? 'session' : 'auth', msg);
+  if (oldPam)
+    return mapPamUnix(view, record, ctx, oldPam[1]!, msg.startsWith('session ') ? 'session' : 'auth', msg);
   switch (view.app?.toLowerCase()) {
     case 'sshd':
     case 'sshd-session': // OpenSSH 9.8+ logs authentication from sshd-session
@@ -130,9 +141,17 @@ interface AuthFacts {
 
 /** OpenSSH's log lines about authentication and sessions. Usernames are attacker-chosen, so the
  * patterns anchor on the end of the line (`from IP port N`), never on the first " from ". */
-function mapSshd(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, msg: string): OcsfEvent | undefined {
+function mapSshd(
+  view: SyslogView,
+  record: ParsedRecord,
+  ctx: NormalizeContext,
+  msg: string,
+): OcsfEvent | undefined {
   const service = 'sshd';
-  let m = /^(Accepted|Failed) (\S+) for (invalid user )?(.*) from (\S+) port (\d+)(?: (ssh2?))?(?:: (.*))?$/s.exec(msg);
+  let m =
+    /^(Accepted|Failed) (\S+) for (invalid user )?(.*) from (\S+) port (\d+)(?: (ssh2?))?(?:: (.*))?$/s.exec(
+      msg,
+    );
   if (m) {
     const ok = m[1] === 'Accepted';
     return authEvent(view, record, ctx, {
@@ -183,9 +202,10 @@ function mapSshd(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, 
       remote: true,
       detail: m[1] ? 'PAM authentication failure (invalid user)' : 'PAM authentication failure',
     });
-  m = /^maximum authentication attempts exceeded for (invalid user )?(.*) from (\S+) port (\d+)(?: ssh2)?(?: \[preauth\])?$/s.exec(
-    msg,
-  );
+  m =
+    /^maximum authentication attempts exceeded for (invalid user )?(.*) from (\S+) port (\d+)(?: ssh2)?(?: \[preauth\])?$/s.exec(
+      msg,
+    );
   if (m)
     return authEvent(view, record, ctx, {
       activity: AUTH_ACTIVITY.logon,
@@ -198,9 +218,10 @@ function mapSshd(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, 
       detail: 'Maximum authentication attempts exceeded',
     });
   // The client left before authenticating: a logon that did not succeed.
-  m = /^(Disconnected from|Connection closed by|Connection reset by) (authenticating|invalid) user (.*) (\S+) port (\d+)(?: \[preauth\])?$/s.exec(
-    msg,
-  );
+  m =
+    /^(Disconnected from|Connection closed by|Connection reset by) (authenticating|invalid) user (.*) (\S+) port (\d+)(?: \[preauth\])?$/s.exec(
+      msg,
+    );
   if (m)
     return authEvent(view, record, ctx, {
       activity: AUTH_ACTIVITY.logon,
@@ -293,31 +314,57 @@ function pamKeyValues(text: string): Record<string, string> {
 // ---------------------------------------------------------------------------------------------
 // su (shadow-utils and util-linux wordings)
 
-function mapSu(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, msg: string): OcsfEvent | undefined {
-  let target: string | undefined;
-  let by: string | undefined;
-  let terminal: string | undefined;
-  let ok = false;
-  let m: RegExpExecArray | null;
-  if ((m = /^(Successful|FAILED) su for (\S+) by (\S+)$/.exec(msg))) {
-    [ok, target, by] = [m[1] === 'Successful', m[2], m[3]];
-  } else if ((m = /^(FAILED SU )?\(to (\S+)\) (\S+) on (\S+)$/.exec(msg))) {
-    [ok, target, by, terminal] = [!m[1], m[2], m[3], m[4]];
-  } else if ((m = /^([+-]) (\S+) (\S+):(\S+)$/.exec(msg))) {
-    [ok, terminal, by, target] = [m[1] === '+', m[2], m[3], m[4]];
-  } else return undefined;
-  return authEvent(view, record, ctx, {
-    activity: AUTH_ACTIVITY.accountSwitch,
-    status: ok ? STATUS.success : STATUS.failure,
-    user: target!,
-    actorUser: by,
-    terminal: terminal === '???' || terminal === 'none' ? undefined : terminal,
-    service: 'su',
-    ...(ok ? {} : { detail: 'su failed' }),
-  });
+/** su's wordings → who switched to whom, on which terminal, and whether it worked. */
+const SU_PATTERNS: {
+  re: RegExp;
+  read: (m: RegExpExecArray) => { ok: boolean; target: string; by: string; terminal?: string };
+}[] = [
+  // shadow-utils: `Successful su for root by alice`, `FAILED su for root by student`
+  {
+    re: /^(Successful|FAILED) su for (\S+) by (\S+)$/,
+    read: (m) => ({ ok: m[1] === 'Successful', target: m[2]!, by: m[3]! }),
+  },
+  // util-linux: `(to root) alice on pts/1`, `FAILED SU (to root) bob on pts/3`
+  {
+    re: /^(FAILED SU )?\(to (\S+)\) (\S+) on (\S+)$/,
+    read: (m) => ({ ok: !m[1], target: m[2]!, by: m[3]!, terminal: m[4]! }),
+  },
+  // older shadow-utils: `+ pts/0 alice:root`, `- pts/0 mallory:root`
+  {
+    re: /^([+-]) (\S+) (\S+):(\S+)$/,
+    read: (m) => ({ ok: m[1] === '+', terminal: m[2]!, by: m[3]!, target: m[4]! }),
+  },
+];
+
+function mapSu(
+  view: SyslogView,
+  record: ParsedRecord,
+  ctx: NormalizeContext,
+  msg: string,
+): OcsfEvent | undefined {
+  for (const { re, read } of SU_PATTERNS) {
+    const m = re.exec(msg);
+    if (!m) continue;
+    const { ok, target, by, terminal } = read(m);
+    return authEvent(view, record, ctx, {
+      activity: AUTH_ACTIVITY.accountSwitch,
+      status: ok ? STATUS.success : STATUS.failure,
+      user: target,
+      actorUser: by,
+      terminal: terminal === '???' || terminal === 'none' ? undefined : terminal,
+      service: 'su',
+      ...(ok ? {} : { detail: 'su failed' }),
+    });
+  }
+  return undefined;
 }
 
-function authEvent(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, facts: AuthFacts): OcsfEvent {
+function authEvent(
+  view: SyslogView,
+  record: ParsedRecord,
+  ctx: NormalizeContext,
+  facts: AuthFacts,
+): OcsfEvent {
   const event = ocsfEvent(OcsfClass.Authentication, facts.activity, {
     time: eventTime(view, ctx),
     severity_id: severityOf(view),
@@ -340,7 +387,9 @@ function authEvent(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext
     event.account_switch_type = 'Substitute User';
   }
   if (facts.from) {
-    const endpoint: Record<string, unknown> = isIP(facts.from) ? { ip: facts.from } : { hostname: facts.from };
+    const endpoint: Record<string, unknown> = isIP(facts.from)
+      ? { ip: facts.from }
+      : { hostname: facts.from };
     const port = facts.port === undefined ? NaN : Number(facts.port);
     if (Number.isInteger(port) && port >= 0 && port <= 65535) endpoint.port = port;
     event.src_endpoint = endpoint;
@@ -362,7 +411,7 @@ function authEvent(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext
   if (facts.terminal) event.session = { terminal: facts.terminal };
   const pid = pidOf(view);
   if (view.app && pid !== undefined) event.logon_process = { name: view.app, pid };
-  return withCommon(event, view, record, ctx, {
+  return withCommon(event, view, record, {
     ...(facts.extra ? { [facts.service]: facts.extra } : {}),
   });
 }
@@ -375,7 +424,12 @@ function authEvent(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext
  * a reason first (`3 incorrect password attempts ; TTY=...`, `user NOT in sudoers ; TTY=...`).
  * COMMAND is last and may itself contain " ; ", so it is cut off before the rest is split.
  */
-function mapSudo(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, msg: string): OcsfEvent | undefined {
+function mapSudo(
+  view: SyslogView,
+  record: ParsedRecord,
+  ctx: NormalizeContext,
+  msg: string,
+): OcsfEvent | undefined {
   const m = /^(\S+) : ([\s\S]*)$/.exec(msg);
   if (!m || !view.hostname) return undefined; // Process Activity requires the device
   const invoker = m[1]!;
@@ -409,7 +463,8 @@ function mapSudo(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, 
   const executable = command.trim().split(/\s+/)[0] ?? '';
   const name = executable.slice(executable.lastIndexOf('/') + 1);
   const pid = pidOf(view);
-  const sudoProcess: Record<string, unknown> | undefined = pid !== undefined ? { name: 'sudo', pid } : undefined;
+  const sudoProcess: Record<string, unknown> | undefined =
+    pid !== undefined ? { name: 'sudo', pid } : undefined;
   const process: Record<string, unknown> = {
     // sudo does not log the pid its command gets, and OCSF requires an identifier: the uid names
     // this launch by host, sudo's pid and the time as logged.
@@ -433,7 +488,7 @@ function mapSudo(view: SyslogView, record: ParsedRecord, ctx: NormalizeContext, 
   if (name) addObservable(event, 'process.name', ObservableType.ProcessName, name);
   addObservable(event, 'device.hostname', ObservableType.Hostname, view.hostname);
   const { TTY: _tty, PWD: _pwd, USER: _user, ...otherKeys } = keys;
-  return withCommon(event, view, record, ctx, Object.keys(otherKeys).length > 0 ? { sudo: otherKeys } : {});
+  return withCommon(event, view, record, Object.keys(otherKeys).length > 0 ? { sudo: otherKeys } : {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,7 +519,6 @@ function withCommon(
   event: OcsfEvent,
   view: SyslogView,
   record: ParsedRecord,
-  _ctx: NormalizeContext,
   extra: Record<string, unknown>,
 ): OcsfEvent {
   event.severity = SEVERITY_CAPTIONS[event.severity_id] ?? 'Unknown';
@@ -478,7 +532,8 @@ function withCommon(
 function unmappedFields(record: ParsedRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record.fields)) {
-    if (key === 'msg' || key === 'time' || key === 'timestamp' || key === 'hostname' || key === 'app_name') continue;
+    if (key === 'msg' || key === 'time' || key === 'timestamp' || key === 'hostname' || key === 'app_name')
+      continue;
     if (value !== undefined) out[key] = value;
   }
   return out;
@@ -507,7 +562,9 @@ function eventTime(view: SyslogView, ctx: NormalizeContext): number {
 }
 
 function severityOf(view: SyslogView): number {
-  return view.severity === undefined ? Severity.Unknown : (SEVERITY_BY_SYSLOG[view.severity] ?? Severity.Unknown);
+  return view.severity === undefined
+    ? Severity.Unknown
+    : (SEVERITY_BY_SYSLOG[view.severity] ?? Severity.Unknown);
 }
 
 function pidOf(view: SyslogView): number | undefined {

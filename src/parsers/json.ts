@@ -181,7 +181,8 @@ function literalsByKey(text: string, root: object, unsafe: UnsafeNumbers): strin
     if (unsafe.holders[i] !== root || typeof key !== 'string' || !SIMPLE_KEY.test(key)) return undefined;
     const needle = `"${key}":`;
     const at = text.indexOf(needle);
-    if (at < 0 || (at > 0 && text.charCodeAt(at - 1) === 0x5c) || text.indexOf(needle, at + 1) >= 0) return undefined;
+    if (at < 0 || (at > 0 && text.charCodeAt(at - 1) === 0x5c) || text.indexOf(needle, at + 1) >= 0)
+      return undefined;
     let start = at + needle.length;
     while (start < text.length && isSpace(text.charCodeAt(start))) start++;
     let end = start;

@@ -26,6 +26,9 @@ export function parserFor(format: string): Parser | undefined {
 
 /** Pick the parser for one record by sniffing it. */
 export function detectParser(text: string): Parser {
+  // A record that opens like a JSON object is JSON: if it is broken, it is rejected as invalid JSON
+  // (bad input gets an error and a counter) rather than kept as text.
+  if (/^\uFEFF?\s*\{/.test(text)) return jsonParser;
   for (const parser of PARSERS) if (parser.sniff(text)) return parser;
   return textParser;
 }

@@ -16,7 +16,10 @@ function assertParseError(text: string, reason: string, offset?: number): ParseE
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof ParseError, `expected a ParseError for ${JSON.stringify(text)}, got ${String(caught)}`);
+  assert.ok(
+    caught instanceof ParseError,
+    `expected a ParseError for ${JSON.stringify(text)}, got ${String(caught)}`,
+  );
   assert.equal(caught.reason, reason, caught.message);
   if (offset !== undefined) assert.equal(caught.offset, offset, caught.message);
   return caught;
@@ -24,7 +27,8 @@ function assertParseError(text: string, reason: string, offset?: number): ParseE
 
 describe('RFC 5424 examples (§6.5)', () => {
   test('example 1: no structured data, BOM before MSG', () => {
-    const text = "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \uFEFF'su root' failed for lonvick on /dev/pts/8";
+    const text =
+      "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \uFEFF'su root' failed for lonvick on /dev/pts/8";
     const record = parseSyslog(text);
     assert.equal(record.format, 'syslog');
     assert.equal(record.raw, text);
@@ -45,7 +49,9 @@ describe('RFC 5424 examples (§6.5)', () => {
   });
 
   test('example 2: microseconds and a negative offset, NIL MSGID', () => {
-    const f = fieldsOf("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.");
+    const f = fieldsOf(
+      "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+    );
     assert.equal(f.facility_name, 'local4');
     assert.equal(f.severity_name, 'notice');
     assert.equal(f.time, Date.UTC(2003, 7, 24, 12, 14, 15, 0));
@@ -83,7 +89,9 @@ describe('RFC 5424 examples (§6.5)', () => {
 describe('RFC 5424 details', () => {
   test('escapes in PARAM-VALUE: \\" \\\\ \\] unescaped, other backslashes kept', () => {
     const f = fieldsOf('<13>1 - - - - - [x@1 a="say \\"hi\\"" b="C:\\\\dir" c="[1\\]" d="a\\nb" e="]"] m');
-    assert.deepEqual(f.structured_data, { 'x@1': { a: 'say "hi"', b: 'C:\\dir', c: '[1]', d: 'a\\nb', e: ']' } });
+    assert.deepEqual(f.structured_data, {
+      'x@1': { a: 'say "hi"', b: 'C:\\dir', c: '[1]', d: 'a\\nb', e: ']' },
+    });
     assert.equal(f.msg, 'm');
   });
 
@@ -114,9 +122,15 @@ describe('RFC 5424 details', () => {
   });
 
   test('timestamps: offsets, fractions, leap second, a missing offset read as UTC', () => {
-    assert.equal(fieldsOf('<13>1 2026-11-22T02:49:09.7217+05:30 h a - - - x').time, Date.UTC(2026, 10, 21, 21, 19, 9, 721));
+    assert.equal(
+      fieldsOf('<13>1 2026-11-22T02:49:09.7217+05:30 h a - - - x').time,
+      Date.UTC(2026, 10, 21, 21, 19, 9, 721),
+    );
     assert.equal(fieldsOf('<13>1 2026-11-22T02:49:09Z h a - - - x').time, Date.UTC(2026, 10, 22, 2, 49, 9));
-    assert.equal(fieldsOf('<13>1 2016-12-31T23:59:60Z h a - - - x').time, Date.UTC(2016, 11, 31, 23, 59, 59, 999));
+    assert.equal(
+      fieldsOf('<13>1 2016-12-31T23:59:60Z h a - - - x').time,
+      Date.UTC(2016, 11, 31, 23, 59, 59, 999),
+    );
     assert.equal(fieldsOf('<13>1 2026-11-22T02:49:09 h a - - - x').time, Date.UTC(2026, 10, 22, 2, 49, 9));
     // years below 100 are not shifted to the 1900s (a Date.UTC pitfall)
     assert.equal(fieldsOf('<13>1 0099-01-01T00:00:00Z h a - - - x').time, Date.parse('0099-01-01T00:00:00Z'));
@@ -195,18 +209,21 @@ describe('RFC 3164 and BSD-style senders', () => {
   const ref = Date.UTC(2026, 10, 22, 12, 0, 0);
 
   test('RFC 3164 §5.4 example 1', () => {
-    assert.deepEqual(fieldsOf("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8", ref), {
-      rfc: '3164',
-      facility: 4,
-      severity: 2,
-      facility_name: 'auth',
-      severity_name: 'crit',
-      timestamp: 'Oct 11 22:14:15',
-      time: Date.UTC(2026, 9, 11, 22, 14, 15),
-      hostname: 'mymachine',
-      app_name: 'su',
-      msg: "'su root' failed for lonvick on /dev/pts/8",
-    });
+    assert.deepEqual(
+      fieldsOf("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8", ref),
+      {
+        rfc: '3164',
+        facility: 4,
+        severity: 2,
+        facility_name: 'auth',
+        severity_name: 'crit',
+        timestamp: 'Oct 11 22:14:15',
+        time: Date.UTC(2026, 9, 11, 22, 14, 15),
+        hostname: 'mymachine',
+        app_name: 'su',
+        msg: "'su root' failed for lonvick on /dev/pts/8",
+      },
+    );
   });
 
   test('RFC 3164 §5.4 example 2: space-padded day, IP hostname, no TAG', () => {
@@ -219,10 +236,15 @@ describe('RFC 3164 and BSD-style senders', () => {
   });
 
   test('RFC 3164 §5.4 example 4: no recognizable timestamp, the rest is MSG', () => {
-    const f = fieldsOf("<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!");
+    const f = fieldsOf(
+      "<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!",
+    );
     assert.equal(f.rfc, '3164');
     assert.equal(f.timestamp, undefined);
-    assert.equal(f.msg, "1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!");
+    assert.equal(
+      f.msg,
+      "1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!",
+    );
   });
 
   test('without a reference time, a year-less timestamp gives no epoch time', () => {
@@ -288,7 +310,9 @@ describe('RFC 3164 and BSD-style senders', () => {
   });
 
   test('a BSD timestamp with a year (network gear) has an epoch time without reference', () => {
-    const f = fieldsOf('<189>Nov 22 2025 02:49:10.250 core-sw1 %LINK-3-UPDOWN: Interface Gi0/1, changed state to down');
+    const f = fieldsOf(
+      '<189>Nov 22 2025 02:49:10.250 core-sw1 %LINK-3-UPDOWN: Interface Gi0/1, changed state to down',
+    );
     assert.equal(f.timestamp, 'Nov 22 2025 02:49:10.250');
     assert.equal(f.time, Date.UTC(2025, 10, 22, 2, 49, 10, 250));
     assert.equal(f.hostname, 'core-sw1');
@@ -314,14 +338,26 @@ describe('RFC 3164 and BSD-style senders', () => {
 
 describe('bsdTimestampToMs: the year from the reference time', () => {
   test('same year when the date is not far ahead of the reference', () => {
-    assert.equal(bsdTimestampToMs('Nov 22 02:49:10', Date.UTC(2026, 10, 22, 3)), Date.UTC(2026, 10, 22, 2, 49, 10));
+    assert.equal(
+      bsdTimestampToMs('Nov 22 02:49:10', Date.UTC(2026, 10, 22, 3)),
+      Date.UTC(2026, 10, 22, 2, 49, 10),
+    );
     // a sender clock a few days ahead, or in a zone ahead of UTC
-    assert.equal(bsdTimestampToMs('Nov 25 02:49:10', Date.UTC(2026, 10, 22, 3)), Date.UTC(2026, 10, 25, 2, 49, 10));
+    assert.equal(
+      bsdTimestampToMs('Nov 25 02:49:10', Date.UTC(2026, 10, 22, 3)),
+      Date.UTC(2026, 10, 25, 2, 49, 10),
+    );
   });
 
   test('December received in January is last year; January received on December 31 is next year', () => {
-    assert.equal(bsdTimestampToMs('Dec 31 23:59:59', Date.UTC(2027, 0, 1, 0, 0, 5)), Date.UTC(2026, 11, 31, 23, 59, 59));
-    assert.equal(bsdTimestampToMs('Jan  1 00:00:01', Date.UTC(2026, 11, 31, 23, 59, 58)), Date.UTC(2027, 0, 1, 0, 0, 1));
+    assert.equal(
+      bsdTimestampToMs('Dec 31 23:59:59', Date.UTC(2027, 0, 1, 0, 0, 5)),
+      Date.UTC(2026, 11, 31, 23, 59, 59),
+    );
+    assert.equal(
+      bsdTimestampToMs('Jan  1 00:00:01', Date.UTC(2026, 11, 31, 23, 59, 58)),
+      Date.UTC(2027, 0, 1, 0, 0, 1),
+    );
     assert.equal(bsdTimestampToMs('Jun  1 00:00:00', Date.UTC(2026, 2, 1)), Date.UTC(2025, 5, 1));
   });
 
@@ -333,7 +369,10 @@ describe('bsdTimestampToMs: the year from the reference time', () => {
   });
 
   test('parseSyslog uses the reference time for BSD timestamps', () => {
-    assert.equal(fieldsOf('<13>Dec 31 23:59:59 h a: x', Date.UTC(2027, 0, 1)).time, Date.UTC(2026, 11, 31, 23, 59, 59));
+    assert.equal(
+      fieldsOf('<13>Dec 31 23:59:59 h a: x', Date.UTC(2027, 0, 1)).time,
+      Date.UTC(2026, 11, 31, 23, 59, 59),
+    );
   });
 });
 
@@ -410,7 +449,13 @@ describe('real captures (../shared/clients/syslog)', () => {
       },
     ],
     'captures/logger-tcp-rfc3164.bin': [
-      { rfc: '3164', hostname: 'vm', app_name: 'sshd', procid: undefined, msg: 'Failed password for root from 203.0.113.7 port 52344 ssh2' },
+      {
+        rfc: '3164',
+        hostname: 'vm',
+        app_name: 'sshd',
+        procid: undefined,
+        msg: 'Failed password for root from 203.0.113.7 port 52344 ssh2',
+      },
     ],
     'captures/logger-tcp-rfc5424-octet.bin': [
       { rfc: '5424', hostname: 'vm', app_name: 'sshd', time: Date.parse('2026-11-22T02:49:09.316Z') },
@@ -431,15 +476,31 @@ describe('real captures (../shared/clients/syslog)', () => {
       seq,
     })),
     'captures/loggen-udp-bsd.bin': [
-      { rfc: '3164', timestamp: '2026-11-22T02:49:11', hostname: 'localhost', app_name: 'prg00000', procid: '1234' },
+      {
+        rfc: '3164',
+        timestamp: '2026-11-22T02:49:11',
+        hostname: 'localhost',
+        app_name: 'prg00000',
+        procid: '1234',
+      },
     ],
     'rsyslog-forwarder/forwarded.bin': [
       { rfc: '5424', app_name: 'sshd', procid: '1234', msgid: 'SSHFAIL' },
-      { rfc: '5424', app_name: 'sudo', facility_name: 'authpriv', msg: ' alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash' },
+      {
+        rfc: '5424',
+        app_name: 'sudo',
+        facility_name: 'authpriv',
+        msg: ' alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash',
+      },
     ],
     'syslog-ng-forwarder/forwarded.bin': [
       { rfc: '5424', app_name: 'sshd', procid: '1234', msgid: 'SSHFAIL' },
-      { rfc: '5424', app_name: 'sudo', facility_name: 'authpriv', msg: 'alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash' },
+      {
+        rfc: '5424',
+        app_name: 'sudo',
+        facility_name: 'authpriv',
+        msg: 'alice : TTY=pts/2 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash',
+      },
     ],
   };
 
@@ -452,7 +513,8 @@ describe('real captures (../shared/clients/syslog)', () => {
         assert.equal(syslogParser.sniff(frame), true, frame);
         const f = fieldsOf(frame);
         for (const [key, value] of Object.entries(expected[i]!)) {
-          if (key === 'seq') assert.match(f.msg, new RegExp(`^\\uFEFF?seq: 000000000${String(value)}, thread`));
+          if (key === 'seq')
+            assert.match(f.msg, new RegExp(`^\\uFEFF?seq: 000000000${String(value)}, thread`));
           else assert.deepEqual(f[key as keyof SyslogFields], value, `${file} #${i} ${key}`);
         }
         assert.ok(!f.msg.endsWith('\n'), 'trailing LF inside the counted frame is not part of MSG');
@@ -461,33 +523,41 @@ describe('real captures (../shared/clients/syslog)', () => {
     });
   }
 
-  test('the loggen -s 120 quirk: frames that lie about their length', { skip: sharedSkip(`${CAPTURES}/loggen-tcp-rfc5424-s120-quirk.bin`) }, () => {
-    // 140-byte messages behind a `120 ` prefix: each frame is cut 20 bytes short, the rest is junk
-    // that the framer reports and skips, resynchronizing on the next `LEN SP <`.
-    const { frames, errors } = framesOf(`${CAPTURES}/loggen-tcp-rfc5424-s120-quirk.bin`);
-    assert.deepEqual(errors, ['bad_framing', 'bad_framing']);
-    assert.equal(frames.length, 2);
-    frames.forEach((frame, i) => {
-      assert.equal(Buffer.byteLength(frame), 120);
-      const f = fieldsOf(frame);
-      assert.equal(f.hostname, 'localhost');
-      assert.equal(f.app_name, 'prg00000');
-      assert.equal(f.msg, `seq: 000000000${i}, thread: 0000, runid: 1795316199, stamp: `);
-    });
-  });
+  test(
+    'the loggen -s 120 quirk: frames that lie about their length',
+    { skip: sharedSkip(`${CAPTURES}/loggen-tcp-rfc5424-s120-quirk.bin`) },
+    () => {
+      // 140-byte messages behind a `120 ` prefix: each frame is cut 20 bytes short, the rest is junk
+      // that the framer reports and skips, resynchronizing on the next `LEN SP <`.
+      const { frames, errors } = framesOf(`${CAPTURES}/loggen-tcp-rfc5424-s120-quirk.bin`);
+      assert.deepEqual(errors, ['bad_framing', 'bad_framing']);
+      assert.equal(frames.length, 2);
+      frames.forEach((frame, i) => {
+        assert.equal(Buffer.byteLength(frame), 120);
+        const f = fieldsOf(frame);
+        assert.equal(f.hostname, 'localhost');
+        assert.equal(f.app_name, 'prg00000');
+        assert.equal(f.msg, `seq: 000000000${i}, thread: 0000, runid: 1795316199, stamp: `);
+      });
+    },
+  );
 
-  test('every frame of every capture parses or fails with a ParseError', { skip: sharedSkip(CAPTURES) }, () => {
-    for (const file of Object.keys(expectations)) {
-      for (const frame of framesOf(`clients/syslog/${file}`).frames) {
-        // cut each frame at every length: truncation must give a ParseError or a result, nothing else
-        for (let cut = 0; cut <= frame.length; cut++) {
-          try {
-            parseSyslog(frame.slice(0, cut));
-          } catch (error) {
-            assert.ok(error instanceof ParseError, `${file} cut at ${cut}: ${String(error)}`);
+  test(
+    'every frame of every capture parses or fails with a ParseError',
+    { skip: sharedSkip(CAPTURES) },
+    () => {
+      for (const file of Object.keys(expectations)) {
+        for (const frame of framesOf(`clients/syslog/${file}`).frames) {
+          // cut each frame at every length: truncation must give a ParseError or a result, nothing else
+          for (let cut = 0; cut <= frame.length; cut++) {
+            try {
+              parseSyslog(frame.slice(0, cut));
+            } catch (error) {
+              assert.ok(error instanceof ParseError, `${file} cut at ${cut}: ${String(error)}`);
+            }
           }
         }
       }
-    }
-  });
+    },
+  );
 });

@@ -81,9 +81,11 @@ export interface SyslogParseOptions {
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** RFC 5424 / RFC 3339 timestamp; the offset may be missing (sloppy senders: read as UTC). */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:?\d{2})?$/;
 /** ISO timestamp at the start of a 3164-style message (rsyslog's, loggen's); `T` or a space. */
-const ISO_PREFIX = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?([Zz]|[+-]\d{2}:?\d{2})?(?= |$)/;
+const ISO_PREFIX =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?([Zz]|[+-]\d{2}:?\d{2})?(?= |$)/;
 /** BSD timestamp `Mmm dd hh:mm:ss`, day space- or zero-padded, optionally a year and fraction. */
 const BSD_PREFIX =
   /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?= |$)/i;
@@ -96,10 +98,8 @@ const TAG_NO_COLON = /^([^\s[\]:]{1,64})\[(\d{1,20})\](?: |$)/;
 
 /** Parse one syslog message. Throws ParseError, never anything else. */
 export function parseSyslog(text: string, options: SyslogParseOptions = {}): ParsedRecord {
-  let pos = 0;
   // Leading whitespace or NULs: left over from framing by some senders (e.g. `\n<13>...`).
-  while (pos < text.length && (text[pos] === ' ' || text[pos] === '\t' || text[pos] === '\r' || text[pos] === '\n' || text[pos] === '\0'))
-    pos++;
+  let pos = /^[ \t\r\n\0]*/.exec(text)![0].length;
   const { pri, end } = readPri(text, pos);
   pos = end;
   if (pos >= text.length) throw new ParseError('truncated', 'nothing after the PRI', pos);
@@ -124,11 +124,13 @@ function readPri(text: string, start: number): { pri: number; end: number } {
   if (i >= text.length) throw new ParseError('truncated', 'message ends inside the PRI', i);
   if (digits.length === 0) throw new ParseError('bad_pri', 'PRI has no digits', start + 1);
   if (digits.length > 3) throw new ParseError('bad_pri', `PRI has more than 3 digits`, start + 1);
-  if (text[i] !== '>') throw new ParseError('bad_pri', `expected ">" closing the PRI, found ${describeChar(text, i)}`, i);
+  if (text[i] !== '>')
+    throw new ParseError('bad_pri', `expected ">" closing the PRI, found ${describeChar(text, i)}`, i);
   if (digits.length > 1 && digits[0] === '0')
     throw new ParseError('bad_pri', `PRI "${digits}" has a leading zero`, start + 1);
   const pri = Number(digits);
-  if (pri > 191) throw new ParseError('bad_pri', `PRI ${pri} is above 191 (facility 23, severity 7)`, start + 1);
+  if (pri > 191)
+    throw new ParseError('bad_pri', `PRI ${pri} is above 191 (facility 23, severity 7)`, start + 1);
   return { pri, end: i + 1 };
 }
 
@@ -157,7 +159,11 @@ function parse5424(text: string, start: number, version: number, base: Base): Sy
   if (timestamp.value !== '-') {
     const time = rfc3339ToMs(timestamp.value);
     if (time === undefined)
-      throw new ParseError('bad_timestamp', `"${clip(timestamp.value)}" is not an RFC 3339 timestamp`, timestamp.at);
+      throw new ParseError(
+        'bad_timestamp',
+        `"${clip(timestamp.value)}" is not an RFC 3339 timestamp`,
+        timestamp.at,
+      );
     fields.timestamp = timestamp.value;
     fields.time = time;
   }
@@ -201,7 +207,8 @@ function parseStructuredData(
     const params = Object.hasOwn(value, id) ? value[id]! : defineOwn(value, id, {});
     for (;;) {
       while (text[pos] === ' ') pos++;
-      if (pos >= text.length) throw new ParseError('truncated', `message ends inside SD element "${clip(id)}"`, pos);
+      if (pos >= text.length)
+        throw new ParseError('truncated', `message ends inside SD element "${clip(id)}"`, pos);
       if (text[pos] === ']') {
         pos++;
         break;
@@ -210,21 +217,34 @@ function parseStructuredData(
       while (pos < text.length && !' =]"'.includes(text[pos]!)) pos++;
       if (pos >= text.length) throw new ParseError('truncated', 'message ends inside a PARAM-NAME', pos);
       if (pos === nameAt)
-        throw new ParseError('bad_structured_data', `expected a PARAM-NAME, found ${describeChar(text, pos)}`, pos);
+        throw new ParseError(
+          'bad_structured_data',
+          `expected a PARAM-NAME, found ${describeChar(text, pos)}`,
+          pos,
+        );
       if (text[pos] !== '=')
-        throw new ParseError('bad_structured_data', `expected "=" after PARAM-NAME, found ${describeChar(text, pos)}`, pos);
+        throw new ParseError(
+          'bad_structured_data',
+          `expected "=" after PARAM-NAME, found ${describeChar(text, pos)}`,
+          pos,
+        );
       const name = text.slice(nameAt, pos);
       pos++;
       if (text[pos] !== '"') {
         if (pos >= text.length) throw new ParseError('truncated', 'message ends before a PARAM-VALUE', pos);
-        throw new ParseError('bad_structured_data', `expected '"' opening PARAM-VALUE, found ${describeChar(text, pos)}`, pos);
+        throw new ParseError(
+          'bad_structured_data',
+          `expected '"' opening PARAM-VALUE, found ${describeChar(text, pos)}`,
+          pos,
+        );
       }
       const valueAt = pos;
       pos++;
       let param = '';
       let runStart = pos;
       for (;;) {
-        if (pos >= text.length) throw new ParseError('truncated', 'message ends inside a PARAM-VALUE', valueAt);
+        if (pos >= text.length)
+          throw new ParseError('truncated', 'message ends inside a PARAM-VALUE', valueAt);
         const c = text[pos]!;
         if (c === '"') break;
         if (c === '\\' && pos + 1 < text.length && '"\\]'.includes(text[pos + 1]!)) {
@@ -242,8 +262,13 @@ function parseStructuredData(
         previous === undefined ? param : Array.isArray(previous) ? [...previous, param] : [previous, param],
       );
       if (text[pos] !== ' ' && text[pos] !== ']') {
-        if (pos >= text.length) throw new ParseError('truncated', `message ends inside SD element "${clip(id)}"`, pos);
-        throw new ParseError('bad_structured_data', `expected " " or "]" after a PARAM-VALUE, found ${describeChar(text, pos)}`, pos);
+        if (pos >= text.length)
+          throw new ParseError('truncated', `message ends inside SD element "${clip(id)}"`, pos);
+        throw new ParseError(
+          'bad_structured_data',
+          `expected " " or "]" after a PARAM-VALUE, found ${describeChar(text, pos)}`,
+          pos,
+        );
       }
     }
   }
@@ -324,12 +349,14 @@ export function bsdTimestampToMs(timestamp: string, referenceMs: number): number
   if (!m || !Number.isFinite(referenceMs)) return undefined;
   const [, month, day, year, hour, minute, second, frac] = m;
   const monthNumber = MONTHS.indexOf(month!.toLowerCase()) + 1;
-  const at = (y: number) => utcMs(y, monthNumber, +day!, +hour!, +minute!, +second!, fracMs(frac));
-  if (year !== undefined) return at(+year);
+  const at = (y: number, d: number) => utcMs(y, monthNumber, d, +hour!, +minute!, +second!, fracMs(frac));
+  if (year !== undefined) return at(+year, +day!);
   const refYear = new Date(referenceMs).getUTCFullYear();
   for (const y of [refYear + 1, refYear, refYear - 1]) {
-    const t = at(y); // undefined for Feb 29 outside leap years
-    if (t !== undefined && t <= referenceMs + MAX_FUTURE_MS) return t;
+    // The year is chosen by the date's place in the year; Feb 29 then exists in it or not at all.
+    const lastDay = new Date(Date.UTC(y, monthNumber, 0)).getUTCDate();
+    const probe = at(y, Math.min(+day!, lastDay));
+    if (probe !== undefined && probe <= referenceMs + MAX_FUTURE_MS) return at(y, +day!);
   }
   return undefined;
 }
@@ -353,7 +380,15 @@ function rfc3339ToMs(text: string): number | undefined {
 }
 
 /** Calendar fields (month 1-12) → epoch ms, or undefined when they do not name a real time. */
-function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
+function utcMs(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+): number | undefined {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d); // not Date.UTC: it maps years 0-99 to 1900-1999

@@ -83,7 +83,10 @@ function partsText(parts: readonly ValuePart[]): string {
 /** Split a query into tokens. The last token is always `eof`. */
 export function tokenize(query: string): Token[] {
   if (query.length > MAX_QUERY_LENGTH) {
-    throw new QuerySyntaxError(`the query is too long (${query.length} characters; at most ${MAX_QUERY_LENGTH})`, 0);
+    throw new QuerySyntaxError(
+      `the query is too long (${query.length} characters; at most ${MAX_QUERY_LENGTH})`,
+      0,
+    );
   }
   const tokens: Token[] = [];
   let pos = 0;
@@ -152,7 +155,10 @@ export function tokenize(query: string): Token[] {
       pos = lexQuoted(query, pos, emit);
       continue;
     }
-    if (ch === '/' && (m === 'list' || (m === 'value' && prev && (prev.text === '=' || prev.text === '!=')))) {
+    if (
+      ch === '/' &&
+      (m === 'list' || (m === 'value' && prev && (prev.text === '=' || prev.text === '!=')))
+    ) {
       const end = lexRegex(query, pos, m, emit);
       if (end !== undefined) {
         pos = end;
@@ -261,7 +267,11 @@ function lexRegex(
   while (end < query.length && query[end] === 'i') flags += query[end++];
   const after = query[end];
   const terminates =
-    after === undefined || isWhitespace(after) || after === ')' || after === '|' || (mode === 'list' && after === ',');
+    after === undefined ||
+    isWhitespace(after) ||
+    after === ')' ||
+    after === '|' ||
+    (mode === 'list' && after === ',');
   if (!terminates) return undefined;
   emit({ type: 'regex', start, end, text: pattern, flags });
   return end;
@@ -300,6 +310,8 @@ function lexWord(
     if (mode === 'search') {
       if (ch === '=' || ch === '<' || ch === '>' || (ch === '!' && query[pos + 1] === '=')) break;
       if (inPipeline && ch === ',') break;
+      // `-\`a b\`` in sort: the sign, then a backticked field.
+      if (ch === '`' && pos === start + 1 && (query[start] === '-' || query[start] === '+')) break;
       // A quote or backtick inside a word is an ordinary character; only at the start does it quote.
     }
     if (ch === '*') parts.push({ kind: 'any' });
@@ -307,7 +319,8 @@ function lexWord(
     else pushText(parts, ch);
     pos++;
   }
-  if (pos === start) throw new QuerySyntaxError(`unexpected character ${JSON.stringify(query[start])}`, start);
+  if (pos === start)
+    throw new QuerySyntaxError(`unexpected character ${JSON.stringify(query[start])}`, start);
   emit({ type: 'word', start, end: pos, text: partsText(parts), parts, ...(escaped ? { escaped } : {}) });
   return pos;
 }

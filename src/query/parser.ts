@@ -167,8 +167,8 @@ class Parser {
     }
     this.inPipeline = true;
     while (this.peek().type === 'pipe') {
-      const pipe = this.next();
-      query.stages.push(this.parseStage(pipe));
+      this.next();
+      query.stages.push(this.parseStage());
       const after = this.peek();
       if (after.type !== 'pipe' && after.type !== 'eof') {
         this.fail(`unexpected ${describe(after)}; expected '|' or the end of the query`, after);
@@ -186,9 +186,9 @@ class Parser {
   private parseOr(): Expr {
     const operands = [this.parseAnd()];
     while (this.isKeyword(this.peek(), 'OR')) {
-      const or = this.next();
-      if (!this.startsPrimary(this.peek())) this.fail(`expected a search term after OR, found ${describe(this.peek())}`);
-      void or;
+      this.next();
+      if (!this.startsPrimary(this.peek()))
+        this.fail(`expected a search term after OR, found ${describe(this.peek())}`);
       operands.push(this.parseAnd());
     }
     return operands.length === 1 ? operands[0]! : { type: 'or', operands };
@@ -224,7 +224,8 @@ class Parser {
     if (this.isKeyword(token, 'NOT')) {
       this.next();
       this.enter(token);
-      if (!this.startsPrimary(this.peek())) this.fail(`expected a search term after NOT, found ${describe(this.peek())}`);
+      if (!this.startsPrimary(this.peek()))
+        this.fail(`expected a search term after NOT, found ${describe(this.peek())}`);
       const operand = this.parseNot();
       this.depth--;
       return { type: 'not', operand, position: token.start };
@@ -242,7 +243,10 @@ class Parser {
         const inner = this.parseOr();
         const close = this.peek();
         if (close.type !== 'rparen') {
-          this.fail(`expected ')' to close the '(' at column ${token.start + 1}, found ${describe(close)}`, close);
+          this.fail(
+            `expected ')' to close the '(' at column ${token.start + 1}, found ${describe(close)}`,
+            close,
+          );
         }
         this.next();
         this.depth--;
@@ -262,7 +266,9 @@ class Parser {
         const next = this.peek(1);
         const isIn =
           (this.isKeyword(next, 'IN') && this.peek(2).type === 'lparen') ||
-          (this.isKeyword(next, 'NOT') && this.isKeyword(this.peek(2), 'IN') && this.peek(3).type === 'lparen');
+          (this.isKeyword(next, 'NOT') &&
+            this.isKeyword(this.peek(2), 'IN') &&
+            this.peek(3).type === 'lparen');
         if (next.type === 'op' || isIn) {
           this.next();
           return this.parseFieldExpr(this.wordField(token), token);
@@ -353,9 +359,17 @@ class Parser {
       }
       const problem = checkRegex(token.text);
       if (problem) {
-        throw new QuerySyntaxError(`invalid regular expression: ${problem.reason}`, token.start + 1 + problem.index);
+        throw new QuerySyntaxError(
+          `invalid regular expression: ${problem.reason}`,
+          token.start + 1 + problem.index,
+        );
       }
-      return { kind: 'regex', pattern: token.text, caseInsensitive: token.flags === 'i', position: token.start };
+      return {
+        kind: 'regex',
+        pattern: token.text,
+        caseInsensitive: token.flags === 'i',
+        position: token.start,
+      };
     }
     return this.literal(token);
   }
@@ -372,7 +386,8 @@ class Parser {
   }
 
   private backtickField(token: Token): FieldRef {
-    if (/[\u0000-\u001f\u007f]/.test(token.text)) this.fail('control characters are not allowed in a field name', token);
+    if (/[\u0000-\u001f\u007f]/.test(token.text))
+      this.fail('control characters are not allowed in a field name', token);
     return this.checkedField(token.text, token);
   }
 
@@ -439,13 +454,13 @@ class Parser {
 
   // ---- pipeline stages ------------------------------------------------------------------------
 
-  private parseStage(pipe: Token): Stage {
+  private parseStage(): Stage {
     const command = this.peek();
-    if (command.type !== 'word') this.fail(`expected a command after '|' (${COMMANDS}), found ${describe(command)}`);
+    if (command.type !== 'word')
+      this.fail(`expected a command after '|' (${COMMANDS}), found ${describe(command)}`);
     this.next();
     const name = command.text.toLowerCase();
     const position = command.start;
-    void pipe;
     switch (name) {
       case 'stats': {
         const aggregations = this.parseAggregations(true, command);
@@ -455,18 +470,22 @@ class Parser {
       case 'timechart': {
         let spanMs: number | undefined;
         if (this.isWord(this.peek(), 'span')) {
-          const spanToken = this.next();
+          this.next();
           const eq = this.peek();
-          if (eq.type !== 'op' || eq.text !== '=') this.fail(`expected '=' after span, found ${describe(eq)}`, eq);
+          if (eq.type !== 'op' || eq.text !== '=')
+            this.fail(`expected '=' after span, found ${describe(eq)}`, eq);
           this.next();
           const value = this.peek();
-          if (value.type !== 'word' && value.type !== 'string') this.fail('expected a duration after span=, like 5m', value);
+          if (value.type !== 'word' && value.type !== 'string')
+            this.fail('expected a duration after span=, like 5m', value);
           this.next();
           spanMs = parseDuration(value.text);
           if (spanMs === undefined || spanMs < 1000 || spanMs > 366 * 86_400_000) {
-            this.fail(`invalid span ${JSON.stringify(value.text)}: use a duration from 1s to 366d, e.g. 30s, 5m, 1h, 1d`, value);
+            this.fail(
+              `invalid span ${JSON.stringify(value.text)}: use a duration from 1s to 366d, e.g. 30s, 5m, 1h, 1d`,
+              value,
+            );
           }
-          void spanToken;
         }
         const aggregations = this.parseAggregations(false, command);
         const by = this.parseBy();
@@ -507,7 +526,10 @@ class Parser {
         const token = this.peek();
         if (!this.atStageEnd()) {
           if (token.type !== 'word' || !/^\d+$/.test(token.text) || Number(token.text) > MAX_HEAD) {
-            this.fail(`expected a number of rows (0 to ${MAX_HEAD}) after ${name}, found ${describe(token)}`, token);
+            this.fail(
+              `expected a number of rows (0 to ${MAX_HEAD}) after ${name}, found ${describe(token)}`,
+              token,
+            );
           }
           this.next();
           count = Number(token.text);
@@ -525,7 +547,8 @@ class Parser {
         return { type: 'fields', fields, position };
       }
       case 'where': {
-        if (this.atStageEnd()) this.fail('expected a condition after where, e.g. where count > 10', this.peek());
+        if (this.atStageEnd())
+          this.fail('expected a condition after where, e.g. where count > 10', this.peek());
         const expr = this.parseOr();
         if (!this.atStageEnd()) {
           const t = this.peek();
@@ -535,7 +558,10 @@ class Parser {
         return { type: 'where', expr, position };
       }
       default:
-        return this.fail(`unknown command ${JSON.stringify(command.text)}; expected one of ${COMMANDS}`, command);
+        return this.fail(
+          `unknown command ${JSON.stringify(command.text)}; expected one of ${COMMANDS}`,
+          command,
+        );
     }
   }
 
@@ -544,7 +570,11 @@ class Parser {
     this.next();
     const text = token.text.slice(1);
     const bad = token.parts?.some((p) => p.kind !== 'text') || !FIELD_NAME.test(text);
-    if (bad) this.fail(`invalid field name ${JSON.stringify(text)}: use letters, digits, _ . @ -, or backticks`, token);
+    if (bad)
+      this.fail(
+        `invalid field name ${JSON.stringify(text)}: use letters, digits, _ . @ -, or backticks`,
+        token,
+      );
     return this.checkedField(text, { ...token, start: token.start + 1 });
   }
 
@@ -565,7 +595,8 @@ class Parser {
         this.next();
         if (this.peek().type !== 'rparen') field = this.parseFieldName();
         const close = this.peek();
-        if (close.type !== 'rparen') this.fail(`expected ')' after ${fn}(${field?.name ?? ''}, found ${describe(close)}`, close);
+        if (close.type !== 'rparen')
+          this.fail(`expected ')' after ${fn}(${field?.name ?? ''}, found ${describe(close)}`, close);
         this.next();
       }
       if (fn !== 'count' && !field) this.fail(`${fn}() needs a field, e.g. ${fn}(src_port)`, token);
@@ -580,11 +611,19 @@ class Parser {
         if (alias.text === '') this.fail('a column name cannot be empty', alias);
         name = alias.text;
       }
-      aggregations.push({ fn: fn as AggregationFunction, ...(field ? { field } : {}), name, position: token.start });
+      aggregations.push({
+        fn: fn as AggregationFunction,
+        ...(field ? { field } : {}),
+        name,
+        position: token.start,
+      });
       if (this.peek().type === 'comma') this.next();
     }
     if (required && aggregations.length === 0) {
-      this.fail(`expected an aggregation after ${command.text}, e.g. ${command.text} count() by user`, this.peek());
+      this.fail(
+        `expected an aggregation after ${command.text}, e.g. ${command.text} count() by user`,
+        this.peek(),
+      );
     }
     return aggregations;
   }
@@ -711,11 +750,16 @@ class RegexChecker {
     for (;;) {
       const q = this.quantifier();
       if (!q) break;
-      if (quantified) this.fail('a repetition operator cannot follow another (RE2 has no possessive or nested forms)', q.at);
+      if (quantified)
+        this.fail(
+          'a repetition operator cannot follow another (RE2 has no possessive or nested forms)',
+          q.at,
+        );
       if (!atom.repeatable) this.fail('nothing to repeat before this repetition operator', q.at);
       quantified = true;
       const product = q.counted ? atom.product * Math.max(q.min, q.max ?? q.min, 1) : atom.product;
-      if (product > MAX_REPEAT_PRODUCT) this.fail('nested repetition counts exceed 1000 (an RE2 limit)', q.at);
+      if (product > MAX_REPEAT_PRODUCT)
+        this.fail('nested repetition counts exceed 1000 (an RE2 limit)', q.at);
       const copies = q.max === undefined ? q.min + 1 : Math.max(q.max, 1);
       result = { size: atom.size * copies + 1, product, repeatable: false };
       if (this.re[this.pos] === '?') this.pos++; // lazy
@@ -796,7 +840,10 @@ class RegexChecker {
         const flags = /^\?([imsU]*)(?:-([imsU]+))?([:)])/.exec(rest);
         const letters = flags ? flags[1]! + (flags[2] ?? '') : '';
         if (!flags || (letters === '' && flags[3] === ')') || new Set(letters).size !== letters.length) {
-          this.fail('unsupported group syntax: use (...), (?:...), (?P<name>...) or flags such as (?i)', open);
+          this.fail(
+            'unsupported group syntax: use (...), (?:...), (?P<name>...) or flags such as (?i)',
+            open,
+          );
         }
         this.pos += flags[0].length;
         if (flags[3] === ')') return { size: 0, product: 1, repeatable: false };
@@ -838,7 +885,8 @@ class RegexChecker {
         const dash = this.pos;
         this.pos++;
         const high = this.classChar();
-        if (low === undefined || high === undefined) this.fail('a character class cannot be a range end', dash);
+        if (low === undefined || high === undefined)
+          this.fail('a character class cannot be a range end', dash);
         if (high < low) this.fail('bad character range (the end is before the start)', dash);
       }
     }
@@ -923,7 +971,8 @@ class RegexChecker {
         const braced = /^\{([0-9A-Fa-f]{1,6})\}/.exec(this.re.slice(this.pos, this.pos + 9));
         if (braced) {
           const code = parseInt(braced[1]!, 16);
-          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) this.fail('invalid code point in \\x{...}', start);
+          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+            this.fail('invalid code point in \\x{...}', start);
           this.pos += braced[0].length;
           return code;
         }

@@ -4,8 +4,11 @@
  */
 import { epochToMs } from '../normalize/time.js';
 
-/** A time bound that could not be read. `input` is the offending text. */
-export class TimeBoundError extends Error {
+/**
+ * A time bound that could not be read. `input` is the offending text. A RangeError, so callers that
+ * answer bad input (the API's 400) treat it like a bad `limit`.
+ */
+export class TimeBoundError extends RangeError {
   constructor(
     readonly input: string,
     reason: string,
@@ -106,7 +109,10 @@ export function parseTimeBound(text: string, now: number): number {
     if (sign) {
       const duration = parseDuration(amount!.toLowerCase());
       if (duration === undefined) {
-        throw new TimeBoundError(text, `"${amount}" is not a duration (use units ms, s, m, h, d, w: 15m, 2h, 7d)`);
+        throw new TimeBoundError(
+          text,
+          `"${amount}" is not a duration (use units ms, s, m, h, d, w: 15m, 2h, 7d)`,
+        );
       }
       t += sign === '-' ? -duration : duration;
     }

@@ -13,18 +13,25 @@
  *   after. The at-least-once window is that gap: a crash between an acknowledgement and the
  *   checkpoint rename repeats that one batch of that file after a restart. Nothing is skipped.
  * - A file no longer found by the globs (rotated away, deleted) is kept open and read until it has
- *   not changed for `finish_idle_ms`; only then is its unterminated last line emitted (a writer
- *   still holding the old descriptor has had time to finish it) and the file closed. A live file's
- *   unterminated last line is never emitted: it is still being written.
+ *   not changed for `finish_idle_ms`, then closed. A live file's unterminated last line is never
+ *   emitted: it is still being written. A rotated file's (renamed, or no longer found) is emitted
+ *   once the file has been quiet for `finish_idle_ms`, so that a writer still holding the old
+ *   descriptor had time to finish it; this is the safe choice: the alternative loses it forever.
+ *   Should the writer add to that line later, the rest arrives as a record of its own.
  * - Truncation (size below what was read) or a rewrite (first bytes no longer match the
  *   fingerprint) ends the file's content: what was read of it is emitted, then it is read again
  *   from 0. With copytruncate, lines written between the last read and the truncation exist only
  *   in the copy; exclude the copies (e.g. `exclude: ['*.1']`) or they are read as new files.
- * - `start_at: end` applies only to files found when the source starts that have no checkpoint and
- *   did not replace a file we were following at the same path. Files that appear later, or that
- *   replaced a followed file while Vigil was stopped (rotation), are read from their beginning.
+ * - `start_at: end` applies only to files found when the source starts that have no checkpoint,
+ *   did not replace a file we were following at the same path, and were not created while the
+ *   source was stopped (birth time after the checkpoints were last saved). Files that appear
+ *   later, or were created or rotated in while Vigil was stopped, are read from their beginning.
  * - Files rotated while Vigil was stopped are found again next to their old path (same inode and
  *   fingerprint) and read to their end from their checkpoint.
+ * - Limits: a file must exist for about one `glob_interval_ms` to be seen at all (created and
+ *   rotated away faster than that, it is missed); every followed file holds a descriptor; a file
+ *   truncated and rewritten with the same first `fingerprint_bytes` bytes between two polls, or an
+ *   inode reused by a file starting with the very bytes already read, cannot be told apart.
  */
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -53,6 +60,8 @@ function isRegExp(pattern: string): boolean {
 }
 
 export const fileSourceSchema = z.strictObject({
+  type: z.literal('file'),
+  name: z.string().optional(),
   include: z
     .array(z.string().min(1))
     .min(1)
@@ -102,7 +111,12 @@ export const fileSourceSchema = z.strictObject({
     .min(0)
     .default(5000)
     .describe('A rotated-away or deleted file is read until it has not changed for this long.'),
-  retry_initial_ms: z.number().int().min(1).default(100).describe('First delay before a failed batch is retried.'),
+  retry_initial_ms: z
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('First delay before a failed batch is retried.'),
   retry_max_ms: z.number().int().min(1).default(30_000).describe('Longest delay between retries.'),
   multiline: z
     .strictObject({
@@ -142,9 +156,12 @@ class FileSource implements Source {
   private store: CheckpointStore | null = null;
   private readonly tailers = new Map<string, Tailer>();
   private readonly pumps = new Map<Tailer, Promise<void>>();
+  private readonly failureLoggedAt = new WeakMap<Tailer, number>();
   private readonly sleepers = new Set<() => void>();
   /** Paths that could not be opened, warned about once. */
   private readonly unreadable = new Set<string>();
+  /** Checkpoints by path as the source started: successors of these files are read from 0. */
+  private checkpointsAtStart = new Map<string, FileCheckpoint[]>();
   private loop: Promise<void> | null = null;
   private stopping = false;
   private turn = 0;
@@ -184,6 +201,9 @@ class FileSource implements Source {
   async start(): Promise<void> {
     if (this.loop) throw new Error(`file source ${this.name} already started`);
     this.store = await CheckpointStore.load(this.checkpointFile);
+    for (const cp of this.store.all()) {
+      this.checkpointsAtStart.set(cp.path, [...(this.checkpointsAtStart.get(cp.path) ?? []), cp]);
+    }
     await this.discover(true);
     await this.findRotatedWhileStopped();
     await this.persist();
@@ -226,22 +246,41 @@ class FileSource implements Source {
       const t = all[(this.turn + i) % all.length]!;
       if (this.pumps.has(t)) continue;
       const pump = this.pump(t)
-        .catch((err: unknown) => this.log.warn({ err, path: t.path }, `reading ${t.path} failed; will retry`))
-        .finally(() => this.pumps.delete(t));
+        .catch((err: unknown) => {
+          this.readFailed(t, err);
+          return false;
+        })
+        .then((yielded) => {
+          this.pumps.delete(t);
+          // Its turn ended with data left: let waiting files go first, then carry on at once.
+          if (yielded && !this.stopping) this.schedule();
+        });
       this.pumps.set(t, pump);
     }
     this.turn = all.length > 0 ? (this.turn + 1) % all.length : 0;
   }
 
-  /** Read, submit and commit batches of one file until it is caught up (or its turn is over). */
-  private async pump(t: Tailer): Promise<void> {
-    for (let turn = 0; turn < MAX_BATCHES_PER_TURN && !this.stopping; turn++) {
+  /** A read error (EIO, a vanished mount...) is retried at every poll; logged once a minute. */
+  private readFailed(t: Tailer, err: unknown): void {
+    const now = Date.now();
+    if (now - (this.failureLoggedAt.get(t) ?? 0) < 60_000) return;
+    this.failureLoggedAt.set(t, now);
+    this.log.warn({ err, path: t.path }, `reading ${t.path} failed; retrying`);
+  }
+
+  /**
+   * Read, submit and commit batches of one file until it is caught up. Returns true if its turn
+   * ended with data possibly left.
+   */
+  private async pump(t: Tailer): Promise<boolean> {
+    for (let turn = 0; turn < MAX_BATCHES_PER_TURN; turn++) {
+      if (this.stopping) return false;
       const batch = await t.read(Date.now(), {
         maxLines: this.config.batch_max_lines,
         maxBytes: this.config.batch_max_bytes,
         finishIdleMs: this.config.finish_idle_ms,
       });
-      if (!batch) return;
+      if (!batch) return false;
       for (const item of batch.tooLong) {
         this.ctx.metrics.reject(this.name, 'line_too_long');
         this.log.warn(
@@ -250,16 +289,14 @@ class FileSource implements Source {
         );
       }
       if (batch.records.length > 0) {
-        const records = batch.records.map(
-          (r): RawRecord => ({
-            text: r.text,
-            position: `${t.path} line ${r.line}`,
-            ...(this.config.format !== undefined ? { format: this.config.format } : {}),
-          }),
-        );
+        const records = batch.records.map((r): RawRecord => ({
+          text: r.text,
+          position: `${t.path} line ${r.line}`,
+          ...(this.config.format !== undefined ? { format: this.config.format } : {}),
+        }));
         this.ctx.metrics.received.inc({ source: this.name }, records.length);
         // Stopping before the acknowledgement: the batch stays uncommitted and is read again.
-        if (!(await this.submit(records, t.path))) return;
+        if (!(await this.submit(records, t.path))) return false;
       }
       t.commit(batch);
       this.record(t);
@@ -270,8 +307,9 @@ class FileSource implements Source {
         await this.retire(t);
       }
       await this.persist();
-      if (batch.after === 'close') return;
+      if (batch.after === 'close') return false;
     }
+    return true;
   }
 
   /** Submit until acknowledged, backing off exponentially with jitter. False if stopped first. */
@@ -286,10 +324,9 @@ class FileSource implements Source {
           this.log.warn({ path }, `stopping with an unacknowledged batch of ${path}; it will be read again`);
           return false;
         }
+        const jittered = Math.round(delay / 2 + (Math.random() * delay) / 2);
         const wait =
-          err instanceof OverloadedError
-            ? err.retryAfterSeconds * 1000
-            : Math.round(delay / 2 + (Math.random() * delay) / 2);
+          err instanceof OverloadedError ? Math.max(err.retryAfterSeconds * 1000, jittered) : jittered;
         this.log.warn(
           { err, path, attempt, retry_in_ms: wait },
           `submitting ${records.length} records of ${path} failed; retrying`,
@@ -344,18 +381,20 @@ class FileSource implements Source {
     for (const t of this.tailers.values()) {
       const where = found.get(t.key);
       if (where) {
-        if (t.orphanedAt !== null) {
-          t.orphanedAt = null;
+        if (t.orphaned) {
+          t.orphaned = false;
           this.log.info({ path: where[0] }, `file found again: ${where[0]}`);
         }
         if (!where.includes(t.path)) {
           this.log.info({ path: where[0], from: t.path }, `file renamed: ${t.path} -> ${where[0]}`);
           t.path = where[0]!;
+          t.markRotated(now);
           this.record(t);
         }
         this.store!.touch(t.key, now);
-      } else if (t.orphanedAt === null) {
-        t.orphanedAt = now;
+      } else if (!t.orphaned) {
+        t.orphaned = true;
+        t.markRotated(now);
         await this.noteDeparture(t);
       }
     }
@@ -388,22 +427,46 @@ class FileSource implements Source {
       this.unreadable.delete(path);
       const size = Number(st.size);
       const prefix = await readPrefix(handle, Math.min(size, this.config.fingerprint_bytes));
-      const cp = this.store!.get(key);
-      let start: Position = { offset: 0, line: 0 };
+      let cp = this.store!.get(key);
       let how = 'reading it from the start';
+      if (!cp && initial) {
+        // The device number can change across reboots and remounts (overlay, LVM, NFS): the same
+        // path, inode and fingerprint are still the same file.
+        const moved = this.checkpointsAtStart
+          .get(path)
+          ?.find((c) => c.ino === String(st.ino) && !this.tailers.has(checkpointKey(c)));
+        if (
+          moved &&
+          checkpointKey(moved) !== key &&
+          resolveCheckpoint(moved, size, prefix).kind === 'resume'
+        ) {
+          this.store!.delete(checkpointKey(moved));
+          cp = moved;
+          this.log.info({ path, from: moved.dev, to: String(st.dev) }, `device number of ${path} changed`);
+        }
+      }
+      let start: Position = { offset: 0, line: 0 };
+      let rotated = false;
       if (cp) {
         const verdict = resolveCheckpoint(cp, size, prefix);
         if (verdict.kind === 'resume') {
           start = { offset: cp.offset, line: cp.line };
+          rotated = cp.rotated === true || cp.path !== path;
           how = `resuming at line ${cp.line + 1} (byte ${cp.offset})`;
         } else if (verdict.kind === 'truncated') {
           how = 'it was truncated since its checkpoint; reading it from the start';
         } else {
           how = 'a new file in a reused inode; reading it from the start';
         }
-      } else if (initial && this.config.start_at === 'end' && !this.store!.hasPath(path)) {
-        start = await endOfLastLine(handle, size);
-        how = `starting at its end (line ${start.line + 1})`;
+      } else if (initial && this.config.start_at === 'end' && !this.checkpointsAtStart.has(path)) {
+        // Born while the source was stopped (or just before, undiscovered): all of it is new.
+        const savedAt = this.store!.savedAt;
+        if (savedAt !== null && Number(st.birthtimeMs) > savedAt - this.config.glob_interval_ms) {
+          how = 'created while the source was stopped; reading it from the start';
+        } else {
+          start = await endOfLastLine(handle, size);
+          how = `starting at its end (line ${start.line + 1})`;
+        }
       }
       const t = new Tailer({
         key,
@@ -413,6 +476,7 @@ class FileSource implements Source {
         handle,
         fingerprint: fingerprintOf(prefix),
         start,
+        rotated,
         options: this.tailerOptions,
         log: this.log,
         now,
@@ -437,7 +501,10 @@ class FileSource implements Source {
     }
     const renamed = (await siblingsByKey(dirname(t.path))).get(t.key);
     if (renamed) {
-      this.log.info({ path: renamed, from: t.path }, `file rotated: ${t.path} -> ${renamed}; reading it to its end`);
+      this.log.info(
+        { path: renamed, from: t.path },
+        `file rotated: ${t.path} -> ${renamed}; reading it to its end`,
+      );
       t.path = renamed;
       this.record(t);
     } else {
@@ -478,7 +545,11 @@ class FileSource implements Source {
       const key = fileKey(st);
       const size = Number(st.size);
       const prefix = await readPrefix(handle, Math.min(size, this.config.fingerprint_bytes));
-      if (key !== checkpointKey(cp) || this.tailers.has(key) || resolveCheckpoint(cp, size, prefix).kind !== 'resume') {
+      if (
+        key !== checkpointKey(cp) ||
+        this.tailers.has(key) ||
+        resolveCheckpoint(cp, size, prefix).kind !== 'resume'
+      ) {
         await handle.close();
         return;
       }
@@ -490,11 +561,12 @@ class FileSource implements Source {
         handle,
         fingerprint: fingerprintOf(prefix),
         start: { offset: cp.offset, line: cp.line },
+        rotated: true,
         options: this.tailerOptions,
         log: this.log,
         now,
       });
-      t.orphanedAt = now;
+      t.orphaned = true;
       this.tailers.set(key, t);
       this.record(t);
       this.log.info(

@@ -15,7 +15,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { z } from 'zod';
-import { OverloadedError, type RawRecord, type Source, type SourceContext, type SourceType } from './source.js';
+import {
+  OverloadedError,
+  type RawRecord,
+  type Source,
+  type SourceContext,
+  type SourceType,
+} from './source.js';
 
 // ---------------------------------------------------------------------------------------------
 // Framing
@@ -75,7 +81,8 @@ export class SyslogFramer {
   end(): FramerEvent[] {
     const out: FramerEvent[] = [];
     if (this.framing === 'non-transparent') {
-      if (!this.discarding && this.partBytes > 0) this.emitDelimited(Buffer.concat(this.parts, this.partBytes), out);
+      if (!this.discarding && this.partBytes > 0)
+        this.emitDelimited(Buffer.concat(this.parts, this.partBytes), out);
     } else if (this.framing === 'octet-counting') {
       if (this.state === 'body')
         out.push({
@@ -84,7 +91,11 @@ export class SyslogFramer {
           detail: `stream ended ${this.need} bytes short of a ${this.need + this.partBytes}-byte frame`,
         });
       else if (this.state === 'length' && this.digits !== '')
-        out.push({ type: 'error', reason: 'truncated', detail: `stream ended inside the length prefix "${this.digits}"` });
+        out.push({
+          type: 'error',
+          reason: 'truncated',
+          detail: `stream ended inside the length prefix "${this.digits}"`,
+        });
     }
     this.parts = [];
     this.partBytes = 0;
@@ -102,7 +113,11 @@ export class SyslogFramer {
           const b = chunk[i]!;
           if (this.digits === '' && (b === LF || b === CR || b === NUL)) {
             i++; // a terminator after a counted frame (some senders add one): not part of anything
-          } else if (isDigit(b) && !(this.digits === '' && b === 0x30) && this.digits.length < MAX_LENGTH_DIGITS) {
+          } else if (
+            isDigit(b) &&
+            !(this.digits === '' && b === 0x30) &&
+            this.digits.length < MAX_LENGTH_DIGITS
+          ) {
             this.digits += String.fromCharCode(b);
             i++;
           } else if (b === SP && this.digits !== '') {
@@ -176,7 +191,11 @@ export class SyslogFramer {
 
   private startBody(length: number, out: FramerEvent[]): void {
     if (length > this.maxFrameBytes) {
-      out.push({ type: 'error', reason: 'oversized', detail: `frame of ${length} bytes exceeds ${this.maxFrameBytes}` });
+      out.push({
+        type: 'error',
+        reason: 'oversized',
+        detail: `frame of ${length} bytes exceeds ${this.maxFrameBytes}`,
+      });
       this.need = length;
       this.state = 'skip';
     } else {
@@ -211,10 +230,17 @@ export class SyslogFramer {
       if (this.discarding) {
         this.discarding = false; // the oversized line ends here
       } else if (this.partBytes + (end - i) > this.maxFrameBytes) {
-        out.push({ type: 'error', reason: 'oversized', detail: `line longer than ${this.maxFrameBytes} bytes` });
+        out.push({
+          type: 'error',
+          reason: 'oversized',
+          detail: `line longer than ${this.maxFrameBytes} bytes`,
+        });
       } else {
         const piece = chunk.subarray(i, end);
-        this.emitDelimited(this.partBytes === 0 ? Buffer.from(piece) : Buffer.concat([...this.parts, piece]), out);
+        this.emitDelimited(
+          this.partBytes === 0 ? Buffer.from(piece) : Buffer.concat([...this.parts, piece]),
+          out,
+        );
       }
       this.parts = [];
       this.partBytes = 0;
@@ -271,10 +297,7 @@ export const syslogConfigSchema = z
     type: z.literal('syslog'),
     name: z.string().optional(),
     address: z.string().min(1).default('127.0.0.1').describe('Address to listen on (0.0.0.0 or :: for all).'),
-    udp_port: port
-      .nullable()
-      .default(5514)
-      .describe('UDP port (0 = any free port); null turns UDP off.'),
+    udp_port: port.nullable().default(5514).describe('UDP port (0 = any free port); null turns UDP off.'),
     tcp_port: port
       .nullable()
       .default(5514)
@@ -284,7 +307,11 @@ export const syslogConfigSchema = z
         port: port.default(6514).describe('TLS port (RFC 5425; 0 = any free port).'),
         cert: z.string().min(1).describe('Server certificate chain, PEM file.'),
         key: z.string().min(1).describe('Private key of the certificate, PEM file.'),
-        ca: z.string().min(1).optional().describe('CA certificates (PEM file) that client certificates must chain to.'),
+        ca: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('CA certificates (PEM file) that client certificates must chain to.'),
         client_auth: z.boolean().default(false).describe('Require a client certificate signed by `ca`.'),
       })
       .strict()
@@ -405,7 +432,9 @@ export class SyslogSource implements Source {
       socket.once('error', reject);
       socket.bind(udpPort, this.config.address, () => {
         socket.off('error', reject);
-        socket.on('error', (error) => this.ctx.log.warn({ source: this.name, err: error.message }, 'syslog UDP error'));
+        socket.on('error', (error) =>
+          this.ctx.log.warn({ source: this.name, err: error.message }, 'syslog UDP error'),
+        );
         this.bound.udp = socket.address().port;
         resolve();
       });
@@ -458,6 +487,7 @@ export class SyslogSource implements Source {
       );
     }
     await Promise.all(waits);
+    for (const kind of ['udp', 'tcp', 'tls'] as const) delete this.bound[kind];
   }
 
   private accept(socket: Socket, kind: 'tcp' | 'tls'): void {
@@ -549,7 +579,10 @@ export class SyslogSource implements Source {
   countFramingError(reason: string, position: string, detail: string, loud = false): void {
     this.ctx.metrics.received.inc({ source: this.name });
     this.ctx.metrics.reject(this.name, reason);
-    this.ctx.log[loud ? 'warn' : 'debug']({ source: this.name, position, reason, detail }, 'syslog frame rejected');
+    this.ctx.log[loud ? 'warn' : 'debug'](
+      { source: this.name, position, reason, detail },
+      'syslog frame rejected',
+    );
   }
 
   get metrics() {
@@ -586,10 +619,14 @@ class StreamConnection {
   ) {
     this.framer = new SyslogFramer(source.config.max_message_bytes);
     this.peer = peerOf(socket);
+    socket.setKeepAlive(true, 60_000); // senders keep connections open for days: notice dead ones
     socket.on('data', (chunk: Buffer) => this.onFrames(this.framer.push(chunk)));
     socket.on('end', () => this.finish());
     socket.on('error', (error) => {
-      source.log.debug({ source: source.name, peer: this.peer, err: error.message }, 'syslog connection error');
+      source.log.debug(
+        { source: source.name, peer: this.peer, err: error.message },
+        'syslog connection error',
+      );
       this.finish();
     });
     socket.on('close', () => {

@@ -33,7 +33,7 @@ describe('event store', () => {
     const dir = tempDir();
     const store = await EventStore.open(dir);
     const first = await store.append([0, 1, 2].map((i) => ({ event: processEvent(i), source: 'test' })));
-    assert.equal(first.firstId, 1n);
+    assert.equal(first.firstId, 1);
     const row = await store.query(
       'SELECT id, host, "user", pid, cmd_line, src_ip, src_ip_num, event_code, source, raw_data, data FROM events WHERE id = $1',
       [2n],
@@ -50,7 +50,7 @@ describe('event store', () => {
     await store.close();
     const again = await EventStore.open(dir);
     const second = await again.append([{ event: processEvent(3), source: 'test' }]);
-    assert.equal(second.firstId, 4n);
+    assert.equal(second.firstId, 4);
     assert.equal(await again.count(), 4);
     await again.close();
   });

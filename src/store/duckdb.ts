@@ -1,16 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { Worker } from 'node:worker_threads';
 import type { OcsfEvent } from '../normalize/ocsf.js';
 import { stringifyJson } from '../parsers/json.js';
 import { ipToBigInt } from './ip.js';
-import { EVENT_COLUMNS, eventsTableDdl, type ColumnDef } from './schema.js';
+import { EVENT_COLUMNS, type ColumnDef } from './schema.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
 /** An event on its way into the store, with the name of the source that received it. */
 export interface StoreInput {
@@ -33,17 +28,26 @@ export interface QueryResult {
   rows: unknown[][];
 }
 
-/** The store is busy or locked by another process. */
+/** The store is locked by another process. */
 export class StoreLockedError extends Error {
-  constructor(path: string, cause: unknown) {
-    super(
-      `the store at ${path} is in use by another Vigil process (a running \`vigil serve\`?): ${String(cause)}`,
-    );
+  constructor(path: string, cause: string) {
+    super(`the store at ${path} is in use by another Vigil process (a running \`vigil serve\`?): ${cause}`);
     this.name = 'StoreLockedError';
   }
 }
 
+/** A query or write the store refused; `message` is DuckDB's reason. */
+export class StoreError extends Error {
+  constructor(message: string, name: string) {
+    super(message);
+    this.name = name === 'Error' ? 'StoreError' : name;
+  }
+}
+
 type Getter = (event: OcsfEvent) => unknown;
+
+/** A worker request before it is numbered. */
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
 function pathGetter(path: string): Getter {
   const keys = path.split('.');
@@ -71,33 +75,91 @@ function firstScalar(getters: Getter[], event: OcsfEvent): string | number | big
   return undefined;
 }
 
-function timestamp(ms: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+function integerOrNull(v: string | number | bigint | undefined, max: number): number | null {
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isInteger(n) && Math.abs(n) <= max ? n : null;
 }
 
-function toInteger(v: string | number | bigint | undefined, max: number): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : Number(v);
-  return Number.isInteger(n) && Math.abs(n) <= max ? n : undefined;
+/** One event → one row in table column order (see COLUMN_KINDS in worker.ts). */
+export function eventRow(event: OcsfEvent, source: string, id: number): unknown[] {
+  event.metadata.uid = String(id);
+  const row: unknown[] = [];
+  for (const { column, getters } of COLUMN_GETTERS) {
+    switch (column.name) {
+      case 'id':
+        row.push(id);
+        continue;
+      case 'source':
+        row.push(source);
+        continue;
+      case 'data': {
+        const { raw_data: _raw, ...rest } = event;
+        row.push(stringifyJson(rest));
+        continue;
+      }
+      case 'raw_data':
+        row.push(typeof event.raw_data === 'string' ? event.raw_data : null);
+        continue;
+    }
+    const value = firstScalar(getters, event);
+    switch (column.type) {
+      case 'TIMESTAMP': {
+        const ms = Number(value);
+        row.push(value !== undefined && Number.isFinite(ms) ? ms : null);
+        break;
+      }
+      case 'BIGINT':
+        row.push(integerOrNull(value, Number.MAX_SAFE_INTEGER));
+        break;
+      case 'INTEGER':
+        row.push(integerOrNull(value, 2 ** 31 - 1));
+        break;
+      case 'SMALLINT':
+        row.push(integerOrNull(value, 2 ** 15 - 1));
+        break;
+      default:
+        row.push(value === undefined ? null : String(value));
+        if (column.ip) row.push(value === undefined ? null : (ipToBigInt(String(value)) ?? null));
+    }
+  }
+  return row;
 }
 
 /**
- * The embedded event store: one DuckDB database file in the data directory. Writes go through one
- * appender connection, serialized; queries run on their own connection. The database is opened
- * with external access disabled and the configuration locked, so no query can read or write files.
+ * The embedded event store: one DuckDB database file in the data directory, owned by a worker
+ * thread (src/store/worker.ts) so its synchronous flushes run on the other core. Appends are
+ * serialized and durable when their promise resolves (one committed transaction each). The
+ * database is opened with external access disabled and its configuration locked: no query can
+ * read or write files, install extensions, or change that.
  */
 export class EventStore {
-  private nextId: bigint;
-  private writeChain: Promise<unknown> = Promise.resolve();
+  private nextId: number;
+  private nextRequest = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private lastWrite: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(
     readonly path: string,
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection | undefined,
-    private readonly reader: DuckDBConnection,
-    lastId: bigint,
+    private readonly worker: Worker,
+    lastId: number,
   ) {
-    this.nextId = lastId + 1n;
+    this.nextId = lastId + 1;
+    worker.on('message', (reply: WorkerReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(new StoreError(reply.error, reply.name));
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => this.failAll(new Error(`store worker exited (${code})`)));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
   }
 
   static async open(dataDir: string, options: StoreOptions = {}): Promise<EventStore> {
@@ -112,136 +174,57 @@ export class EventStore {
     if (options.readOnly) config.access_mode = 'READ_ONLY';
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads) config.threads = String(options.threads);
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, config);
-    } catch (error) {
-      if (/lock|Conflicting/i.test(String(error))) throw new StoreLockedError(path, error);
-      throw error;
+    const init: WorkerInit = { path, config, readOnly: Boolean(options.readOnly) };
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, execArgv: [] });
+    const first = await new Promise<WorkerReply>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (!first.ok) {
+      await worker.terminate();
+      if (/lock|Conflicting/i.test(first.error)) throw new StoreLockedError(path, first.error);
+      throw new StoreError(`cannot open the store at ${path}: ${first.error}`, 'StoreError');
     }
-    const writer = options.readOnly ? undefined : await instance.connect();
-    if (writer) await writer.run(eventsTableDdl());
-    const reader = await instance.connect();
-    let lastId = 0n;
-    const tables = await reader.runAndReadAll(
-      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'events'",
-    );
-    if (Number(tables.getRows()[0]?.[0]) > 0) {
-      const max = await reader.runAndReadAll('SELECT coalesce(max(id), 0) FROM events');
-      lastId = BigInt(max.getRows()[0]?.[0] as bigint | number);
-    }
-    return new EventStore(path, instance, writer, reader, lastId);
+    return new EventStore(path, worker, first.value as number);
+  }
+
+  private request<T>(message: RequestBody): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const id = this.nextRequest++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...message, id });
+    });
   }
 
   /**
    * Append events durably (one DuckDB transaction, committed before the promise resolves).
-   * Assigns each event its id (`metadata.uid`). Appends are serialized.
+   * Assigns each event its id (`metadata.uid`). Appends are applied in call order.
    */
-  append(inputs: readonly StoreInput[]): Promise<{ firstId: bigint; count: number }> {
-    const run = this.writeChain.then(() => this.appendNow(inputs));
-    this.writeChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async appendNow(inputs: readonly StoreInput[]): Promise<{ firstId: bigint; count: number }> {
-    if (!this.writer) throw new Error('store is open read-only');
-    if (this.closed) throw new Error('store is closed');
+  append(inputs: readonly StoreInput[]): Promise<{ firstId: number; count: number }> {
     const firstId = this.nextId;
-    if (inputs.length === 0) return { firstId, count: 0 };
-    const appender = await this.writer.createAppender('events');
-    try {
-      let id = firstId;
-      for (const input of inputs) {
-        this.appendRow(appender, input, id);
-        id += 1n;
-      }
-      appender.flushSync();
-      this.nextId = id;
-    } finally {
-      try {
-        appender.closeSync();
-      } catch {
-        // the flush error is the one that matters
-      }
-    }
-    return { firstId, count: inputs.length };
-  }
-
-  private appendRow(appender: DuckDBAppender, { event, source }: StoreInput, id: bigint): void {
-    event.metadata.uid = String(id);
-    for (const { column, getters } of COLUMN_GETTERS) {
-      switch (column.name) {
-        case 'id':
-          appender.appendBigInt(id);
-          continue;
-        case 'source':
-          appender.appendVarchar(source);
-          continue;
-        case 'data': {
-          const { raw_data: _raw, ...rest } = event;
-          appender.appendVarchar(stringifyJson(rest));
-          continue;
-        }
-      }
-      const value = firstScalar(getters, event);
-      if (value === undefined) {
-        appender.appendNull();
-        if (column.ip) appender.appendNull();
-        continue;
-      }
-      switch (column.type) {
-        case 'TIMESTAMP': {
-          const ms = typeof value === 'number' ? value : Number(value);
-          if (Number.isFinite(ms)) appender.appendTimestamp(timestamp(ms));
-          else appender.appendNull();
-          break;
-        }
-        case 'BIGINT': {
-          const n = toInteger(value, Number.MAX_SAFE_INTEGER);
-          if (n === undefined) appender.appendNull();
-          else appender.appendBigInt(BigInt(n));
-          break;
-        }
-        case 'INTEGER': {
-          const n = toInteger(value, 2 ** 31 - 1);
-          if (n === undefined) appender.appendNull();
-          else appender.appendInteger(n);
-          break;
-        }
-        case 'SMALLINT': {
-          const n = toInteger(value, 2 ** 15 - 1);
-          if (n === undefined) appender.appendNull();
-          else appender.appendSmallInt(n);
-          break;
-        }
-        default: {
-          const text = String(value);
-          appender.appendVarchar(text);
-          if (column.ip) {
-            const num = ipToBigInt(text);
-            if (num === undefined) appender.appendNull();
-            else appender.appendUHugeInt(num);
-          }
-        }
-      }
-    }
-    appender.endRow();
+    if (inputs.length === 0) return Promise.resolve({ firstId, count: 0 });
+    const rows = inputs.map((input, i) => eventRow(input.event, input.source, firstId + i));
+    this.nextId += inputs.length;
+    const write = this.request<void>({ op: 'append', rows }).then(
+      () => ({ firstId, count: inputs.length }),
+      (error: Error) => {
+        // Ids of a failed batch are not reused out of order: the retry gets fresh ones.
+        throw error;
+      },
+    );
+    this.lastWrite = write.catch(() => undefined);
+    return write;
   }
 
   /** Wait until every append issued so far has finished. */
   async flush(): Promise<void> {
-    await this.writeChain;
+    await this.lastWrite;
   }
 
   /** Run a compiled, parameterized query. A query running longer than `timeoutMs` is interrupted. */
-  async query(sql: string, params: readonly unknown[] = [], timeoutMs = 30_000): Promise<QueryResult> {
-    const timer = setTimeout(() => this.reader.interrupt(), timeoutMs);
-    try {
-      const reader = await this.reader.runAndReadAll(sql, params.map(toDuckValue));
-      return { columns: reader.columnNames(), rows: reader.getRows().map((row) => row.map(fromDuckValue)) };
-    } finally {
-      clearTimeout(timer);
-    }
+  query(sql: string, params: readonly unknown[] = [], timeoutMs = 30_000): Promise<QueryResult> {
+    return this.request<QueryResult>({ op: 'query', sql, params: [...params], timeoutMs });
   }
 
   /** Number of stored events. */
@@ -252,49 +235,14 @@ export class EventStore {
 
   /** Force a checkpoint (compresses the WAL into the database file). */
   async checkpoint(): Promise<void> {
-    await this.flush();
-    if (this.writer) await this.writer.run('CHECKPOINT');
+    await this.request({ op: 'checkpoint' });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
+    await this.request({ op: 'close' });
     this.closed = true;
-    if (this.writer) {
-      try {
-        await this.writer.run('CHECKPOINT');
-      } catch {
-        // a failed checkpoint leaves the WAL, which DuckDB replays on the next open
-      }
-      this.writer.closeSync();
-    }
-    this.reader.closeSync();
-    this.instance.closeSync();
+    await this.worker.terminate();
   }
-}
-
-function toDuckValue(value: unknown): DuckDBValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'bigint') return value;
-  if (typeof value === 'boolean') return value;
-  if (value instanceof Date) return timestamp(value.getTime());
-  return value as DuckDBValue;
-}
-
-/** DuckDB values → JSON-friendly JS: timestamps as epoch ms, bigints as numbers when safe. */
-function fromDuckValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
-  }
-  if (value instanceof DuckDBTimestampValue) return Number(value.micros / 1000n);
-  if (typeof value === 'object') {
-    const text = String(value);
-    return typeof (value as { toDouble?: unknown }).toDouble === 'function'
-      ? (value as { toDouble(): number }).toDouble()
-      : text;
-  }
-  return value;
 }

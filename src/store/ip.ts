@@ -121,7 +121,7 @@ export function bigIntToIp(n: bigint): string | undefined {
   // RFC 5952: compress the longest run of two or more zero groups (the first, on a tie).
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -34,7 +34,7 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = [
   { name: 'src_port', type: 'INTEGER', paths: ['src_endpoint.port', 'src_port'] },
   { name: 'dst_ip', type: 'VARCHAR', paths: ['dst_endpoint.ip', 'dst_ip'], ip: true },
   { name: 'dst_port', type: 'INTEGER', paths: ['dst_endpoint.port', 'dst_port'] },
-  { name: 'process', type: 'VARCHAR', paths: ['process.name', 'process_name'] },
+  { name: 'process', type: 'VARCHAR', paths: ['process.name', 'process_name', 'process'] },
   { name: 'pid', type: 'INTEGER', paths: ['process.pid', 'pid'] },
   { name: 'cmd_line', type: 'VARCHAR', paths: ['process.cmd_line', 'cmd_line'] },
   { name: 'message', type: 'VARCHAR', paths: ['message'] },

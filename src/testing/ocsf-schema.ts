@@ -12,7 +12,7 @@
  *
  * Tests that use it should skip with `sharedSkip(OCSF_SCHEMA_DIR)` when ../shared is absent.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
 import { sharedPath } from './shared.js';
 
@@ -124,7 +124,9 @@ function classSchema(name: string): JsonSchema {
 
 /** Add the attributes a profile brings to this class, with their definitions. */
 function applyProfile(schema: JsonSchema, className: string, profile: string): void {
-  if (!/^[a-z_]+$/.test(profile)) throw new Error(`unknown profile '${profile}'`);
+  if (!/^[a-z_]+$/.test(profile) || !existsSync(sharedPath(`${OCSF_SOURCE_DIR}/profiles/${profile}.json`))) {
+    throw new Error(`unknown OCSF profile '${profile}'`);
+  }
   const source = readJson(`${OCSF_SOURCE_DIR}/profiles/${profile}.json`) as {
     attributes?: Record<string, { requirement?: string }>;
   };

@@ -21,12 +21,16 @@ const checkpointSchema = z.object({
   line: z.number().int().nonnegative(),
   /** When the file was last found (ms since the epoch); entries unseen for long are forgotten. */
   seen: z.number(),
+  /** Renamed or moved away since it was first followed: its unterminated last line is final. */
+  rotated: z.boolean().optional(),
   /** Read to its end after it was rotated away; not searched for again at startup. */
   finished: z.boolean().optional(),
 });
 
 const checkpointFileSchema = z.object({
   version: z.literal(1),
+  /** When this file was written (ms since the epoch): files born later appeared while stopped. */
+  saved_at: z.number().optional(),
   files: z.array(checkpointSchema),
 });
 
@@ -44,6 +48,8 @@ export class CheckpointStore {
   /** The save waiting to start; callers arriving meanwhile share it (their state is included). */
   private queued: Promise<void> | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /** When the loaded file was last saved; null for a first start. */
+  savedAt: number | null = null;
 
   private constructor(readonly file: string) {}
 
@@ -68,6 +74,7 @@ export class CheckpointStore {
       );
     }
     for (const cp of parsed.files) store.entries.set(checkpointKey(cp), cp);
+    store.savedAt = parsed.saved_at ?? null;
     return store;
   }
 
@@ -87,12 +94,6 @@ export class CheckpointStore {
   touch(key: string, now: number): void {
     const cp = this.entries.get(key);
     if (cp) cp.seen = now;
-  }
-
-  /** Whether some checkpoint was taken of a file at this path (a predecessor, before rotation). */
-  hasPath(path: string): boolean {
-    for (const cp of this.entries.values()) if (cp.path === path) return true;
-    return false;
   }
 
   all(): FileCheckpoint[] {
@@ -118,7 +119,7 @@ export class CheckpointStore {
 
   private async writeNow(now: number): Promise<void> {
     for (const [key, cp] of this.entries) if (now - cp.seen > CHECKPOINT_TTL_MS) this.entries.delete(key);
-    const body = JSON.stringify({ version: 1, files: this.all() }, null, 1) + '\n';
+    const body = JSON.stringify({ version: 1, saved_at: now, files: this.all() }, null, 1) + '\n';
     const dir = dirname(this.file);
     await mkdir(dir, { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

@@ -12,7 +12,8 @@ function splitAll(chunks: (string | Buffer)[], max = 100, from = { offset: 0, li
   return out;
 }
 
-const texts = (items: SplitItem[]): (string | null)[] => items.map((i) => (i.kind === 'line' ? i.text : null));
+const texts = (items: SplitItem[]): (string | null)[] =>
+  items.map((i) => (i.kind === 'line' ? i.text : null));
 
 describe('LineSplitter', () => {
   test('splits on LF with offsets and 1-based line numbers', () => {
@@ -91,12 +92,21 @@ describe('LineSplitter', () => {
 
   test('replaces invalid UTF-8 and strips a BOM at offset 0 only', () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-    const items = splitAll([Buffer.concat([bom, Buffer.from('first\n'), Buffer.from([0x61, 0xff, 0x62, 0x0a]), bom, Buffer.from('x\n')])]);
+    const items = splitAll([
+      Buffer.concat([
+        bom,
+        Buffer.from('first\n'),
+        Buffer.from([0x61, 0xff, 0x62, 0x0a]),
+        bom,
+        Buffer.from('x\n'),
+      ]),
+    ]);
     assert.deepEqual(texts(items), ['first', 'a\ufffdb', '\ufeffx']);
     // Not at offset 0 (resumed mid-file): kept.
-    assert.deepEqual(texts(splitAll([Buffer.concat([bom, Buffer.from('y\n')])], 100, { offset: 9, line: 1 })), [
-      '\ufeffy',
-    ]);
+    assert.deepEqual(
+      texts(splitAll([Buffer.concat([bom, Buffer.from('y\n')])], 100, { offset: 9, line: 1 })),
+      ['\ufeffy'],
+    );
   });
 
   test('a multi-byte character split across chunks is decoded whole', () => {

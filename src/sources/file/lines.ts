@@ -204,7 +204,13 @@ export class LineSplitter {
     ) {
       from += 3; // a byte order mark is not part of the first line
     }
-    return { kind: 'line', text: this.buf.toString(this.options.encoding, from, to), line: this.line, start, end };
+    return {
+      kind: 'line',
+      text: this.buf.toString(this.options.encoding, from, to),
+      line: this.line,
+      start,
+      end,
+    };
   }
 }
 
@@ -231,8 +237,7 @@ export interface MultilineOptions {
  * (the tailer flushes it after a quiet period); while it is held, the checkpoint stays at its start.
  */
 export class MultilineGrouper {
-  private current: { lines: string[]; line: number; start: number; end: number; bytes: number } | null =
-    null;
+  private current: { lines: string[]; line: number; start: number; end: number; bytes: number } | null = null;
 
   constructor(private readonly options: MultilineOptions) {}
 

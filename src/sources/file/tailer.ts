@@ -30,7 +30,7 @@ export interface TailerOptions {
 export interface ReadLimits {
   maxLines: number;
   maxBytes: number;
-  /** A file no longer found by the globs is finished once it has not changed for this long. */
+  /** A rotated file is finished once it has not changed for this long. */
   finishIdleMs: number;
 }
 
@@ -48,7 +48,7 @@ export interface TailBatch {
   resume: Position;
   /** The identity to commit with it. */
   fingerprint: Fingerprint;
-  /** After committing: start the file over at 0 (truncated), or close it (finished), or nothing. */
+  /** After committing: start the file over at 0 (truncated), or close it (finished and gone). */
   after: 'none' | 'restart' | 'close';
 }
 
@@ -60,6 +60,8 @@ export interface TailerInit {
   handle: FileHandle;
   fingerprint: Fingerprint;
   start: Position;
+  /** Known to be rotated already (renamed, or found again after a rotation). */
+  rotated: boolean;
   options: TailerOptions;
   log: Logger;
   now: number;
@@ -71,8 +73,13 @@ export class Tailer {
   readonly ino: string;
   /** Where the file was last seen (updated on rename). */
   path: string;
-  /** When discovery stopped finding the file (rotated away or deleted); null while it is found. */
-  orphanedAt: number | null = null;
+  /**
+   * When the file was seen to be rotated (renamed, or no longer found by the globs): nothing will
+   * complete its unterminated last line once it has been quiet for `finishIdleMs`.
+   */
+  rotatedAt: number | null;
+  /** No longer found by the globs (rotated away or deleted): closed once finished. */
+  orphaned = false;
 
   private readonly handle: FileHandle;
   private readonly options: TailerOptions;
@@ -103,6 +110,7 @@ export class Tailer {
     this.committed = init.start;
     this.lastChangeAt = init.now;
     this.lastLineAt = init.now;
+    this.rotatedAt = init.rotated ? init.now : null;
     this.splitter = new LineSplitter(
       { maxLineBytes: init.options.maxLineBytes, encoding: init.options.encoding },
       init.start,
@@ -111,8 +119,17 @@ export class Tailer {
   }
 
   /** The committed state, as stored in the checkpoint file. */
-  checkpoint(): { path: string; dev: string; ino: string; fingerprint: Fingerprint; offset: number; line: number } {
+  checkpoint(): {
+    path: string;
+    dev: string;
+    ino: string;
+    fingerprint: Fingerprint;
+    offset: number;
+    line: number;
+    rotated: boolean;
+  } {
     return {
+      rotated: this.rotatedAt !== null,
       path: this.path,
       dev: this.dev,
       ino: this.ino,
@@ -152,13 +169,14 @@ export class Tailer {
 
     let after: TailBatch['after'] = 'none';
     if (!full) {
-      const idle = this.orphanedAt !== null && now - Math.max(this.orphanedAt, this.lastChangeAt) >= limits.finishIdleMs;
-      if (this.restartPending || idle) {
+      const quiet =
+        this.rotatedAt !== null && now - Math.max(this.rotatedAt, this.lastChangeAt) >= limits.finishIdleMs;
+      if (this.restartPending || quiet) {
         // Nothing more will be appended to this content: its unterminated last line is complete.
         const last = this.splitter.finish();
         if (last) this.take(last, records, tooLong, now);
         this.flushGroup(records);
-        after = this.restartPending ? 'restart' : 'close';
+        after = this.restartPending ? 'restart' : this.orphaned ? 'close' : 'none';
       } else if (this.grouper?.held && now - this.lastLineAt >= (this.options.multiline?.timeoutMs ?? 0)) {
         this.flushGroup(records);
       }
@@ -175,6 +193,11 @@ export class Tailer {
       return null;
     }
     return { records, tooLong, resume, fingerprint: this.fp, after };
+  }
+
+  /** Note that the file was rotated (renamed or gone), if not noted yet. */
+  markRotated(now: number): void {
+    this.rotatedAt ??= now;
   }
 
   /** Record that a batch was acknowledged. */
@@ -279,11 +302,15 @@ export class Tailer {
  * The position after the last complete line among the first `size` bytes: where a file read
  * "from its end" starts, so a line being written at that moment is still read whole.
  */
-export async function endOfLastLine(handle: FileHandle, size: number, chunkBytes = 1 << 20): Promise<Position> {
+export async function endOfLastLine(
+  handle: FileHandle,
+  size: number,
+  chunkBytes = 1 << 20,
+): Promise<Position> {
   const buf = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(size, 1)));
   let line = 0;
   let afterLastLf = 0;
-  for (let at = 0; at < size; ) {
+  for (let at = 0; at < size;) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
     if (bytesRead === 0) break;
     const data = buf.subarray(0, bytesRead);

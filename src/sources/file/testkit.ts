@@ -67,7 +67,10 @@ export interface Harness {
   metrics: Metrics;
   logs: LogLine[];
   /** Create and start a source (several may be created in turn, e.g. to test restarts). */
-  start(config: Partial<FileSourceInput> & Pick<FileSourceInput, 'include'>, name?: string): Promise<Source>;
+  start(
+    config: Omit<Partial<FileSourceInput>, 'type'> & Pick<FileSourceInput, 'include'>,
+    name?: string,
+  ): Promise<Source>;
   /** Stop every source still running and delete the directory. */
   close(): Promise<void>;
 }
@@ -96,7 +99,7 @@ export async function harness(): Promise<Harness> {
     metrics,
     logs,
     async start(config, name = 'files') {
-      const parsed = fileSource.schema.parse({ ...FAST, ...config });
+      const parsed = fileSource.schema.parse({ type: 'file', ...FAST, ...config });
       const source = fileSource.create(name, parsed, { sink, metrics, log, dataDir });
       await source.start();
       running.push(source);
