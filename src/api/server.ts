@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { QuerySyntaxError } from '../query/parser.js';
 import { runSearch } from '../query/search.js';
 import { parseTimeBound } from '../query/timerange.js';
@@ -36,7 +41,8 @@ declare module 'fastify' {
 export function buildApi(options: ApiOptions, deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }),
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the ingest work itself; failures are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     ...(options.tls
       ? { https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }

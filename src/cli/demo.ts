@@ -119,7 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const result = await runSearch(server.store, q.query, { now: Date.now(), limit: 1000 });
     const n = result.kind === 'events' ? result.events.length : result.rows.length;
     out(`  ${q.title}  [${n} ${result.kind === 'events' ? 'events' : 'rows'}]`);
-    out(`    vigil search --data-dir ${dataDir} '${q.query}'`);
+    out(`    npx vigil search --data-dir ${dataDir} '${q.query}'`);
   }
   const analyst = new TokenStore(dataDir).create(`demo-analyst-${Date.now()}`, 'analyst');
   out('');

@@ -112,7 +112,7 @@ program
   )
   .option('--data-dir <dir>', 'data directory for the demo (default: a new vigil-demo-* folder)')
   .option('--port <port>', 'API port (default 8470, or any free port if taken)', positiveInt)
-  .option('--minutes <n>', 'minutes of telemetry to generate', positiveInt, 120)
+  .option('--minutes <n>', 'minutes of telemetry to generate', positiveInt, 720)
   .option('--exit', 'stop after feeding and printing (do not keep serving)')
   .action(async (opts: { dataDir?: string; port?: number; minutes: number; exit?: boolean }) => {
     await runDemo(opts);

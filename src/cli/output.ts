@@ -33,13 +33,16 @@ export function tabulate(result: SearchResult): { headers: string[]; rows: strin
     return { headers: result.columns, rows: result.rows.map((r) => r.map(text)) };
   }
   if (result.fields && result.fields.length > 0) {
-    const fields = result.fields;
+    const fields = result.fields.includes('time') ? result.fields : ['time', ...result.fields];
     return {
-      headers: ['time', ...fields],
-      rows: result.events.map((e) => [
-        new Date(Number(e.time)).toISOString(),
-        ...fields.map((f) => text((e._fields as Record<string, unknown> | undefined)?.[f] ?? get(e, f))),
-      ]),
+      headers: fields,
+      rows: result.events.map((e) =>
+        fields.map((f) =>
+          f === 'time'
+            ? new Date(Number(e.time)).toISOString()
+            : text((e._fields as Record<string, unknown> | undefined)?.[f] ?? get(e, f)),
+        ),
+      ),
     };
   }
   return {

@@ -47,7 +47,7 @@ export const pipelineSchema = z
       .number()
       .int()
       .positive()
-      .default(100_000)
+      .default(32_768)
       .describe(
         'Events accepted but not yet stored, at most; beyond it senders are pushed back (429, paused reads).',
       ),
@@ -56,7 +56,7 @@ export const pipelineSchema = z
 
 export const storeSchema = z
   .object({
-    memory_limit: z.string().default('1GB').describe('Memory the embedded DuckDB store may use.'),
+    memory_limit: z.string().default('512MB').describe('Memory the embedded DuckDB store may use.'),
     threads: z.number().int().positive().optional().describe('DuckDB worker threads (default: cores).'),
     query_timeout_ms: z
       .number()

@@ -78,8 +78,10 @@ describe('sshd → Authentication (3002)', () => {
         ['user.name', 4, 'root'],
         ['src_endpoint.ip', 2, '203.0.113.7'],
         ['dst_endpoint.hostname', 1, 'vm'],
+        ['device.hostname', 1, 'vm'],
       ],
     );
+    assert.deepEqual(e.device, { hostname: 'vm', type_id: 0, type: 'Unknown' });
   });
 
   test('Accepted publickey: success, the key kept in unmapped', () => {

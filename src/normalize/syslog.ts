@@ -397,9 +397,13 @@ function authEvent(
     else addObservable(event, 'src_endpoint.hostname', ObservableType.Hostname, endpoint.hostname);
   }
   // The host that logged the line is the one being logged on to.
+  // It is also the device that reported the event (OCSF host profile), so host searches find it.
   if (view.hostname) {
     event.dst_endpoint = { hostname: view.hostname };
+    event.device = { hostname: view.hostname, type_id: 0, type: 'Unknown' };
+    event.metadata.profiles = ['host'];
     addObservable(event, 'dst_endpoint.hostname', ObservableType.Hostname, view.hostname);
+    addObservable(event, 'device.hostname', ObservableType.Hostname, view.hostname);
   }
   event.service = { name: facts.service };
   if (facts.method) {

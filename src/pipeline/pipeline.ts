@@ -87,7 +87,7 @@ export class Pipeline implements Sink {
     for (const record of batch.records) {
       const outcome = processRecord(record, ctx, this.transforms, this.options.defaultFormat);
       if (outcome.ok) {
-        inputs.push({ event: outcome.event, source: batch.source });
+        inputs.push({ event: outcome.event, source: batch.source, format: outcome.format });
       } else {
         rejected++;
         this.metrics.reject(batch.source, outcome.error.reason);

@@ -6,7 +6,8 @@ import { ParseError, type ParsedRecord } from '../parsers/record.js';
 import type { RawRecord, RecordError } from '../sources/source.js';
 import type { Transform } from '../transforms/transform.js';
 
-export type ProcessOutcome = { ok: true; event: OcsfEvent } | { ok: false; error: RecordError };
+export type ProcessOutcome =
+  { ok: true; event: OcsfEvent; format: string } | { ok: false; error: RecordError };
 
 function fail(record: RawRecord, source: string, reason: string, message: string): ProcessOutcome {
   return { ok: false, error: { position: `${source}: ${record.position}`, reason, message } };
@@ -57,5 +58,5 @@ export function processRecord(
       return fail(record, ctx.source, 'transform_error', `${transform.name}: ${String(error)}`);
     }
   }
-  return { ok: true, event };
+  return { ok: true, event, format: parsed.format };
 }

@@ -506,6 +506,7 @@ describe('pipelines', () => {
       'time',
       'ingest_time',
       'source',
+      'raw_format',
       'raw_data',
       'data',
       'user',
@@ -513,7 +514,7 @@ describe('pipelines', () => {
       'src_ip',
     ]);
     assert.deepEqual(
-      rows.map((r) => [r[0], ...r.slice(6)]),
+      rows.map((r) => [r[0], ...r.slice(7)]),
       [
         [8, 'Admin', '3', null],
         [7, 'admin', '10', '192.168.1.51'],
@@ -524,7 +525,7 @@ describe('pipelines', () => {
     const first = rows[0]!;
     assert.equal(first[3], 'winlog');
     assert.equal(first[1], new Date(T0 + 13 * MIN).toISOString());
-    assert.equal((JSON.parse(String(first[5])) as { unmapped: { EventID: number } }).unmapped.EventID, 4625);
+    assert.equal((JSON.parse(String(first[6])) as { unmapped: { EventID: number } }).unmapped.EventID, 4625);
   });
 });
 
@@ -709,7 +710,8 @@ describe('SQL injection is inert in every position', () => {
     const compiled = compileQuery('`events; DROP TABLE events`=1 | sort -`"x"` | fields `y"`');
     // Only whitelisted columns appear as identifiers; everything else is a JSON path parameter.
     const identifiers = [...compiled.sql.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1]);
-    for (const name of identifiers) assert.match(name!, /^(id|time|ingest_time|source|raw_data|data|f\d+)$/);
+    for (const name of identifiers)
+      assert.match(name!, /^(id|time|ingest_time|source|raw_format|raw_data|data|f\d+)$/);
     assert.ok(compiled.params.includes('$."events; DROP TABLE events"'));
   });
 });
@@ -728,7 +730,7 @@ describe('docs/query.md', () => {
 
   test('the typed fields table matches the schema', () => {
     for (const column of EVENT_COLUMNS) {
-      if (column.name === 'data') continue;
+      if (column.paths.length === 0) continue; // internal columns (data, raw_format)
       const row = new RegExp(`^ *\\| \`${column.name}\` +\\|(.*)$`, 'm').exec(doc);
       assert.ok(row, `docs/query.md lists ${column.name}`);
       for (const path of column.paths.filter((p) => p !== column.name)) {

@@ -62,7 +62,15 @@ export interface CompiledQuery {
 }
 
 /** Columns every event search returns, in this order. */
-export const EVENT_RESULT_COLUMNS = ['id', 'time', 'ingest_time', 'source', 'raw_data', 'data'] as const;
+export const EVENT_RESULT_COLUMNS = [
+  'id',
+  'time',
+  'ingest_time',
+  'source',
+  'raw_format',
+  'raw_data',
+  'data',
+] as const;
 
 export const DEFAULT_EVENT_LIMIT = 100;
 export const DEFAULT_TABLE_LIMIT = 10_000;
@@ -212,6 +220,27 @@ export function jsonPathsFor(name: string): string[] {
   return paths.map(jsonPath);
 }
 
+/**
+ * Where an original field can sit in a JSON record's raw text: at the top (flat exports, NXLog,
+ * generic JSON), or inside the Windows layouts (evtx_dump `Event.EventData` / `Event.System`,
+ * Winlogbeat `winlog.event_data`, exports with an `EventData` object).
+ */
+export function rawJsonPathsFor(name: string): string[] {
+  const segments = name.split('.');
+  const field = segments[0] === 'unmapped' && segments.length > 1 ? segments.slice(1) : segments;
+  const paths: string[][] = [field];
+  if (field.length > 1) paths.push([field.join('.')]);
+  if (field.length === 1) {
+    paths.push(
+      ['Event', 'EventData', field[0]!],
+      ['Event', 'System', field[0]!],
+      ['winlog', 'event_data', field[0]!],
+      ['EventData', field[0]!],
+    );
+  }
+  return paths.map(jsonPath);
+}
+
 function likePattern(parts: readonly ValuePart[]): string {
   return parts
     .map((p) =>
@@ -297,7 +326,13 @@ class Compiler {
       };
     }
     const calls = jsonPathsFor(ref.name).map((p) => `json_extract_string("data", ${this.params.add(p)})`);
-    return { type: 'text', sql: calls.length === 1 ? calls[0]! : `coalesce(${calls.join(', ')})` };
+    // JSON records keep their original fields only in raw_data (see the store): read them there,
+    // in each Windows event layout. raw_format = 'json' guarantees raw_data is valid JSON.
+    const raw = rawJsonPathsFor(ref.name).map(
+      (p) => `json_extract_string("raw_data", ${this.params.add(p)})`,
+    );
+    calls.push(`CASE WHEN "raw_format" = ${this.params.add('json')} THEN coalesce(${raw.join(', ')}) END`);
+    return { type: 'text', sql: `coalesce(${calls.join(', ')})` };
   }
 
   private tableField(rel: TableRelation, ref: FieldRef): Operand {

@@ -1,4 +1,5 @@
 import type { EventStore } from '../store/duckdb.js';
+import { processRecord } from '../pipeline/process.js';
 import { compileQuery } from './compile.js';
 
 export interface SearchOptions {
@@ -34,7 +35,17 @@ export async function runSearch(
     const metadata = (event.metadata ?? {}) as Record<string, unknown>;
     metadata.uid = String(at(row, 'id'));
     event.metadata = metadata;
-    event.raw_data = at(row, 'raw_data') ?? undefined;
+    const raw = at(row, 'raw_data');
+    event.raw_data = raw ?? undefined;
+    if (at(row, 'raw_format') === 'json' && typeof raw === 'string' && event.unmapped === undefined) {
+      // The store keeps a JSON record's original fields once, as raw_data; the same pure
+      // normalizer gives back the `unmapped` it made at ingest.
+      const again = processRecord(
+        { text: raw, position: `event ${String(metadata.uid)}`, format: 'json' },
+        { source: String(at(row, 'source')), receivedAt: Number(at(row, 'ingest_time')) },
+      );
+      if (again.ok && again.event.unmapped !== undefined) event.unmapped = again.event.unmapped;
+    }
     return { ...event, source: at(row, 'source') } as Record<string, unknown>;
   });
   if (compiled.fields && compiled.fields.length > 0) {

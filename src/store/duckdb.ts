@@ -11,6 +11,8 @@ import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 export interface StoreInput {
   event: OcsfEvent;
   source: string;
+  /** The parser that read the raw record. For `json`, `unmapped` is not stored twice (see eventRow). */
+  format?: string;
 }
 
 export interface StoreOptions {
@@ -82,7 +84,7 @@ function integerOrNull(v: string | number | bigint | undefined, max: number): nu
 }
 
 /** One event → one row in table column order (see COLUMN_KINDS in worker.ts). */
-export function eventRow(event: OcsfEvent, source: string, id: number): unknown[] {
+export function eventRow(event: OcsfEvent, source: string, id: number, format?: string): unknown[] {
   event.metadata.uid = String(id);
   const row: unknown[] = [];
   for (const { column, getters } of COLUMN_GETTERS) {
@@ -94,10 +96,16 @@ export function eventRow(event: OcsfEvent, source: string, id: number): unknown[
         row.push(source);
         continue;
       case 'data': {
-        const { raw_data: _raw, ...rest } = event;
-        row.push(stringifyJson(rest));
+        // A JSON record's original fields are its raw_data: storing them again under `unmapped`
+        // would double the bytes written. They are read back from raw_data (search re-derives
+        // `unmapped` with the same pure normalizer; queries read the raw JSON).
+        const { raw_data: _raw, unmapped, ...rest } = event;
+        row.push(stringifyJson(format === 'json' || unmapped === undefined ? rest : { ...rest, unmapped }));
         continue;
       }
+      case 'raw_format':
+        row.push(format ?? null);
+        continue;
       case 'raw_data':
         row.push(typeof event.raw_data === 'string' ? event.raw_data : null);
         continue;
@@ -150,6 +158,8 @@ export class EventStore {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
+      // The worker keeps the process alive only while a request is outstanding.
+      if (this.pending.size === 0) this.worker.unref();
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(new StoreError(reply.error, reply.name));
     });
@@ -170,6 +180,9 @@ export class EventStore {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       lock_configuration: 'true',
+      // Checkpoints rewrite the table's last, partly filled row group; with DuckDB's 16 MB default
+      // they came every few batches and cost more than the appends. Commits stay durable (WAL).
+      checkpoint_threshold: process.env.VIGIL_CHECKPOINT_THRESHOLD ?? '256MB',
     };
     if (options.readOnly) config.access_mode = 'READ_ONLY';
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
@@ -185,6 +198,7 @@ export class EventStore {
       if (/lock|Conflicting/i.test(first.error)) throw new StoreLockedError(path, first.error);
       throw new StoreError(`cannot open the store at ${path}: ${first.error}`, 'StoreError');
     }
+    worker.unref();
     return new EventStore(path, worker, first.value as number);
   }
 
@@ -193,6 +207,7 @@ export class EventStore {
     const id = this.nextRequest++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.ref();
       this.worker.postMessage({ ...message, id });
     });
   }
@@ -204,7 +219,7 @@ export class EventStore {
   append(inputs: readonly StoreInput[]): Promise<{ firstId: number; count: number }> {
     const firstId = this.nextId;
     if (inputs.length === 0) return Promise.resolve({ firstId, count: 0 });
-    const rows = inputs.map((input, i) => eventRow(input.event, input.source, firstId + i));
+    const rows = inputs.map((input, i) => eventRow(input.event, input.source, firstId + i, input.format));
     this.nextId += inputs.length;
     const write = this.request<void>({ op: 'append', rows }).then(
       () => ({ firstId, count: inputs.length }),

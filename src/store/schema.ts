@@ -38,6 +38,9 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = [
   { name: 'pid', type: 'INTEGER', paths: ['process.pid', 'pid'] },
   { name: 'cmd_line', type: 'VARCHAR', paths: ['process.cmd_line', 'cmd_line'] },
   { name: 'message', type: 'VARCHAR', paths: ['message'] },
+  /** The parser that read raw_data (`json`, `syslog`, `text`). For `json`, the original fields are
+   *  read from raw_data itself and not stored again under data.unmapped. Internal: no field name. */
+  { name: 'raw_format', type: 'VARCHAR', paths: [] },
   { name: 'raw_data', type: 'VARCHAR', paths: ['raw_data'] },
   { name: 'data', type: 'JSON', paths: [] },
 ] as const;

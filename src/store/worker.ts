@@ -66,6 +66,8 @@ function fromDuckValue(value: unknown): unknown {
   return value;
 }
 
+const TRACE = process.env.VIGIL_STORE_TRACE === '1';
+
 async function main(init: WorkerInit): Promise<void> {
   const port = parentPort!;
   let instance: DuckDBInstance;
@@ -138,9 +140,15 @@ async function main(init: WorkerInit): Promise<void> {
       try {
         let value: unknown;
         switch (request.op) {
-          case 'append':
+          case 'append': {
+            const started = performance.now();
             await append(request.rows);
+            if (TRACE)
+              process.stderr.write(
+                `store append ${request.rows.length} rows ${(performance.now() - started).toFixed(1)} ms\n`,
+              );
             break;
+          }
           case 'query': {
             const timer = setTimeout(() => reader.interrupt(), request.timeoutMs);
             try {
