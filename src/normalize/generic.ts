@@ -12,6 +12,7 @@ import {
   OcsfClass,
   ocsfEvent,
   Severity,
+  SEVERITY_CAPTIONS,
   type OcsfEvent,
   type OcsfMetadata,
 } from './ocsf.js';
@@ -119,17 +120,6 @@ function productOf(f: Fields): { name: string; vendor_name?: string; version?: s
   }
   return { name: 'unknown' };
 }
-
-const SEVERITY_CAPTIONS: Readonly<Record<number, string>> = {
-  0: 'Unknown',
-  1: 'Informational',
-  2: 'Low',
-  3: 'Medium',
-  4: 'High',
-  5: 'Critical',
-  6: 'Fatal',
-  99: 'Other',
-};
 
 /** Level names of common loggers and of security tools' severities, as the syslog mapping reads them. */
 const SEVERITY_BY_NAME: ReadonlyMap<string, number> = new Map([

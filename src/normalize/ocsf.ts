@@ -18,6 +18,18 @@ export const OcsfClass = {
 } as const;
 export type OcsfClassInfo = (typeof OcsfClass)[keyof typeof OcsfClass];
 
+/** OCSF `severity` captions by severity_id. */
+export const SEVERITY_CAPTIONS: Readonly<Record<number, string>> = {
+  0: 'Unknown',
+  1: 'Informational',
+  2: 'Low',
+  3: 'Medium',
+  4: 'High',
+  5: 'Critical',
+  6: 'Fatal',
+  99: 'Other',
+};
+
 /** OCSF severity_id values. */
 export const Severity = {
   Unknown: 0,

@@ -15,6 +15,7 @@ import {
   OcsfClass,
   ocsfEvent,
   Severity,
+  SEVERITY_CAPTIONS,
   type OcsfEvent,
   type OcsfMetadata,
 } from './ocsf.js';
@@ -30,16 +31,6 @@ const SEVERITY_BY_SYSLOG: readonly number[] = [
   Severity.Informational, // info
   Severity.Informational, // debug
 ];
-const SEVERITY_CAPTIONS: Record<number, string> = {
-  0: 'Unknown',
-  1: 'Informational',
-  2: 'Low',
-  3: 'Medium',
-  4: 'High',
-  5: 'Critical',
-  6: 'Fatal',
-  99: 'Other',
-};
 
 /** Vendors of the programs mapped here, for metadata.product. */
 const VENDORS: Record<string, string> = { sshd: 'OpenSSH', 'sshd-session': 'OpenSSH', sudo: 'Sudo' };

@@ -30,6 +30,7 @@ import {
   OcsfClass,
   ocsfEvent,
   Severity,
+  SEVERITY_CAPTIONS,
   type OcsfClassInfo,
   type OcsfEvent,
   type OcsfMetadata,
@@ -532,17 +533,6 @@ function mapEvent(w: WinEvent): OcsfEvent {
 // common parts
 
 type WindowsMetadata = Omit<OcsfMetadata, 'version'> & { profiles: string[]; log_provider?: string };
-
-const SEVERITY_CAPTIONS: Readonly<Record<number, string>> = {
-  0: 'Unknown',
-  1: 'Informational',
-  2: 'Low',
-  3: 'Medium',
-  4: 'High',
-  5: 'Critical',
-  6: 'Fatal',
-  99: 'Other',
-};
 
 /** The envelope every Windows event gets; mappers add their class's attributes. */
 function envelope(w: WinEvent, cls: OcsfClassInfo, activity: { id: number; name: string }): OcsfEvent {
