@@ -125,7 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   out('');
   out('Or over the API with an analyst token created for you:');
   out(
-    `  curl -s -H 'Authorization: Bearer ${analyst.token}' '${server.url}/api/v1/search?q=event_code%3D4625&limit=5'`,
+    `  curl -s -H 'Authorization: Bearer ${analyst.token}' '${server.url}/api/v1/search?q=event_code%3D4624&limit=5'`,
   );
   out(`  curl -s -H 'Authorization: Bearer ${analyst.token}' ${server.url}/metrics | grep vigil_events`);
   if (options.exit) {
