@@ -17,5 +17,9 @@ const files = [];
 })(root);
 files.sort();
 const args = ['--test', '--test-concurrency=2', ...files];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// The default run is reproducible: fuzz tests use a fixed seed unless VIGIL_FUZZ_SEED says otherwise.
+// `npm run fuzz` draws new seeds each time (fast-check prints the seed of any failure).
+const env = { ...process.env };
+if (!fuzzOnly && env.VIGIL_FUZZ_SEED === undefined) env.VIGIL_FUZZ_SEED = '20261122';
+const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

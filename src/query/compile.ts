@@ -385,6 +385,16 @@ class Compiler {
 
   private freeText(value: LiteralValue): string {
     if (isWildcardOnly(value)) return 'true';
+    if (value.parts.every((part) => part.kind === 'text')) {
+      // A plain term: substring search on lowercased text is 4-5x faster in DuckDB than ILIKE.
+      const needle = this.params.add(
+        value.parts
+          .map((part) => (part.kind === 'text' ? part.text : ''))
+          .join('')
+          .toLowerCase(),
+      );
+      return `(contains(lower("message"), ${needle}) OR contains(lower("raw_data"), ${needle}))`;
+    }
     const p = this.params.add(`%${likePattern(value.parts)}%`);
     return `("message" ILIKE ${p} ${LIKE_ESCAPE} OR "raw_data" ILIKE ${p} ${LIKE_ESCAPE})`;
   }
