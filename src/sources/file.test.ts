@@ -626,6 +626,26 @@ describe('file source rotation and truncation', () => {
     }),
   );
 
+  test(
+    'truncated and rewritten to its old size with the same first bytes: the last bytes read reveal it',
+    T,
+    () =>
+      withHarness(async (h) => {
+        const a = join(h.dir, 'a.log');
+        writeFileSync(a, 'x1 first\n');
+        await h.start({ include: [a], fingerprint_bytes: 3 });
+        await waitFor(() => h.sink.records.length === 1, 'the first line');
+        await sleep(60); // several polls: the tailer has seen this size and mtime
+        writeFileSync(a, 'x1 other\n'); // same size, same fingerprint, between two polls
+        await waitFor(() => h.sink.records.length === 2, 'the rewritten line');
+        assert.deepEqual(h.sink.records[1], { text: 'x1 other', position: `${a} line 1` });
+        appendFileSync(a, 'x1 more\n');
+        await waitFor(() => h.sink.records.length === 3, 'the appended line');
+        assert.deepEqual(h.sink.records[2], { text: 'x1 more', position: `${a} line 2` });
+        assert.ok(h.logs.some((l) => l.msg.startsWith(`file rewritten from its start: ${a}`)));
+      }),
+  );
+
   test('a partial line left in a truncated file is emitted, not lost', T, () =>
     withHarness(async (h) => {
       const a = join(h.dir, 'a.log');

@@ -19,7 +19,7 @@
  *   descriptor had time to finish it; this is the safe choice: the alternative loses it forever.
  *   Should the writer add to that line later, the rest arrives as a record of its own.
  * - Truncation (size below what was read) or a rewrite (first bytes no longer match the
- *   fingerprint) ends the file's content: what was read of it is emitted, then it is read again
+ *   fingerprint, or the last bytes read are no longer there) ends the file's content: what was read of it is emitted, then it is read again
  *   from 0. With copytruncate, lines written between the last read and the truncation exist only
  *   in the copy; exclude the copies (e.g. `exclude: ['*.1']`) or they are read as new files.
  * - `start_at: end` applies only to files found when the source starts that have no checkpoint,
@@ -30,8 +30,9 @@
  *   fingerprint) and read to their end from their checkpoint.
  * - Limits: a file must exist for about one `glob_interval_ms` to be seen at all (created and
  *   rotated away faster than that, it is missed); every followed file holds a descriptor; a file
- *   truncated and rewritten with the same first `fingerprint_bytes` bytes between two polls, or an
- *   inode reused by a file starting with the very bytes already read, cannot be told apart.
+ *   truncated and rewritten between two polls with the same first `fingerprint_bytes` bytes and
+ *   the same 256 bytes before our read offset, or an inode reused by a file starting with the very
+ *   bytes already read, cannot be told apart.
  */
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';

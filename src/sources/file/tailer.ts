@@ -2,7 +2,7 @@
  * One followed file: an open descriptor (so a renamed or deleted file can still be read to its
  * end), its identity, the committed position, and the framing state. The tailer reads at most one
  * batch ahead of what was committed; the source submits that batch and commits it once
- * acknowledged. A generation change (truncation, or the first bytes rewritten) is handled by
+ * acknowledged. A generation change (truncation, or bytes already read rewritten) is handled by
  * emitting what was already read of the old content, then starting over at offset 0.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -17,6 +17,14 @@ import {
   type TextEncoding,
   type TooLongItem,
 } from './lines.js';
+
+/**
+ * How many of the last bytes read are kept and compared with the file whenever it changes. A log
+ * is only appended to, so these never change; if they did, the file was truncated and written
+ * again to at least our offset before we looked. Independent of `fingerprintBytes`, which only
+ * covers the start of the file: lines there often all begin alike (a timestamp, a host name).
+ */
+export const TAIL_CHECK_BYTES = 256;
 
 export interface TailerOptions {
   maxLineBytes: number;
@@ -96,6 +104,11 @@ export class Tailer {
   private lastLineAt: number;
   /** The content was truncated or replaced: drain what was read, then start over at 0. */
   private restartPending = false;
+  /**
+   * The last bytes read (up to TAIL_CHECK_BYTES, ending at the splitter's readOffset); null
+   * while not known yet (resumed from a checkpoint: taken from the file at the first check).
+   */
+  private tail: Buffer | null;
 
   constructor(init: TailerInit) {
     this.key = init.key;
@@ -111,6 +124,7 @@ export class Tailer {
     this.lastChangeAt = init.now;
     this.lastLineAt = init.now;
     this.rotatedAt = init.rotated ? init.now : null;
+    this.tail = init.start.offset === 0 ? Buffer.alloc(0) : null;
     this.splitter = new LineSplitter(
       { maxLineBytes: init.options.maxLineBytes, encoding: init.options.encoding },
       init.start,
@@ -217,6 +231,7 @@ export class Tailer {
     this.grouper?.reset();
     this.lastSize = size;
     this.lastMtimeNs = stat.mtimeNs;
+    this.tail = Buffer.alloc(0);
     this.restartPending = false;
   }
 
@@ -256,14 +271,38 @@ export class Tailer {
     const buf = Buffer.allocUnsafe(want);
     const { bytesRead } = await this.handle.read(buf, 0, want, at);
     if (bytesRead === 0) return false;
-    this.splitter.push(buf.subarray(0, bytesRead));
+    const data = buf.subarray(0, bytesRead);
+    this.splitter.push(data);
+    if (this.tail !== null) {
+      const joined = this.tail.length > 0 ? Buffer.concat([this.tail, data]) : data;
+      this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_CHECK_BYTES)));
+    }
     return true;
+  }
+
+  /** Whether the bytes before `readOffset` are still those we read (learns them if unknown). */
+  private async tailMatches(readOffset: number): Promise<boolean> {
+    const want = this.tail?.length ?? Math.min(readOffset, TAIL_CHECK_BYTES);
+    if (want === 0) return true;
+    const buf = Buffer.alloc(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.handle.read(buf, got, want - got, readOffset - want + got);
+      if (bytesRead === 0) return false; // shrank meanwhile: truncated
+      got += bytesRead;
+    }
+    if (this.tail === null) {
+      this.tail = buf;
+      return true;
+    }
+    return buf.equals(this.tail);
   }
 
   /**
    * Has the content we were reading been replaced? Checked whenever size or mtime changed:
-   * shrinking below what we read means truncation; first bytes differing from the fingerprint
-   * mean truncation followed by new writes. Otherwise extend the fingerprint of a short file.
+   * shrinking below what we read means truncation; first bytes differing from the fingerprint,
+   * or last bytes read differing from what we read there, mean truncation followed by new writes
+   * (up to or past our offset, between two polls). Otherwise extend the fingerprint of a short file.
    */
   private async checkGeneration(size: number, mtimeNs: bigint, now: number): Promise<void> {
     if (size === this.lastSize && mtimeNs === this.lastMtimeNs) return;
@@ -277,7 +316,7 @@ export class Tailer {
       reason = 'truncated';
     } else {
       const prefix = await readPrefix(this.handle, Math.min(size, this.options.fingerprintBytes));
-      if (!fingerprintMatches(this.fp, prefix)) reason = 'rewritten';
+      if (!fingerprintMatches(this.fp, prefix) || !(await this.tailMatches(readOffset))) reason = 'rewritten';
       else if (prefix.length > this.fp.bytes) this.fp = fingerprintOf(prefix);
     }
     if (reason === null) return;
