@@ -44,6 +44,7 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
   const store = await EventStore.open(dataDir, {
     memoryLimit: config.store.memory_limit,
     threads: config.store.threads,
+    checkpointThreshold: config.store.checkpoint_threshold,
   });
   const metrics = new Metrics({ processMetrics: true });
   const transforms = config.transforms.map((t) => t.kind.create(t.name, t.options));

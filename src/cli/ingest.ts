@@ -67,6 +67,7 @@ export async function ingestFiles(
       store = await EventStore.open(config.dataDir, {
         memoryLimit: config.store.memory_limit,
         threads: config.store.threads,
+        checkpointThreshold: config.store.checkpoint_threshold,
       });
     } catch (error) {
       if (error instanceof StoreLockedError) throw new CliError(error.message);

@@ -57,6 +57,12 @@ export const pipelineSchema = z
 export const storeSchema = z
   .object({
     memory_limit: z.string().default('512MB').describe('Memory the embedded DuckDB store may use.'),
+    checkpoint_threshold: z
+      .string()
+      .default('256MB')
+      .describe(
+        'WAL size that triggers a checkpoint; larger means fewer, costlier checkpoints and more memory.',
+      ),
     threads: z.number().int().positive().optional().describe('DuckDB worker threads (default: cores).'),
     query_timeout_ms: z
       .number()

@@ -22,6 +22,8 @@ export interface StoreOptions {
   memoryLimit?: string;
   /** DuckDB worker threads. */
   threads?: number;
+  /** WAL size that triggers a checkpoint, e.g. '128MB'. */
+  checkpointThreshold?: string;
 }
 
 /** A query result, with DuckDB values turned into plain JSON-friendly values. */
@@ -182,7 +184,7 @@ export class EventStore {
       lock_configuration: 'true',
       // Checkpoints rewrite the table's last, partly filled row group; with DuckDB's 16 MB default
       // they came every few batches and cost more than the appends. Commits stay durable (WAL).
-      checkpoint_threshold: process.env.VIGIL_CHECKPOINT_THRESHOLD ?? '256MB',
+      checkpoint_threshold: options.checkpointThreshold ?? '256MB',
     };
     if (options.readOnly) config.access_mode = 'READ_ONLY';
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
