@@ -37,17 +37,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Start Vigil: store, pipeline, API (with HTTP ingest) and the configured sources. */
-export async function startServer(config: VigilConfig, log: Logger): Promise<RunningServer> {
-  const { dataDir } = config;
-  mkdirSync(dataDir, { recursive: true });
-  const store = await EventStore.open(dataDir, {
+/** The store and the pipeline in front of it, as configured; `vigil serve` and `vigil ingest` share this. */
+export async function openPipeline(
+  config: VigilConfig,
+  metrics: Metrics,
+  log: Logger,
+): Promise<{ store: EventStore; pipeline: Pipeline }> {
+  const store = await EventStore.open(config.dataDir, {
     memoryLimit: config.store.memory_limit,
     threads: config.store.threads,
     checkpointThreshold: config.store.checkpoint_threshold,
   });
-  const metrics = new Metrics({ processMetrics: true });
-  const transforms = config.transforms.map((t) => t.kind.create(t.name, t.options));
   const pipeline = new Pipeline(
     store,
     {
@@ -55,10 +55,19 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       flushIntervalMs: config.pipeline.flush_interval_ms,
       maxQueueEvents: config.pipeline.max_queue_events,
     },
-    transforms,
+    config.transforms.map((t) => t.kind.create(t.name, t.options)),
     metrics,
     log.child({ component: 'pipeline' }),
   );
+  return { store, pipeline };
+}
+
+/** Start Vigil: store, pipeline, API (with HTTP ingest) and the configured sources. */
+export async function startServer(config: VigilConfig, log: Logger): Promise<RunningServer> {
+  const { dataDir } = config;
+  mkdirSync(dataDir, { recursive: true });
+  const metrics = new Metrics({ processMetrics: true });
+  const { store, pipeline } = await openPipeline(config, metrics, log);
   const tokens = new TokenStore(dataDir);
   const api = buildApi(
     {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { resolveConfig } from '../config/load.js';
@@ -8,7 +8,6 @@ import { runSearch } from '../query/search.js';
 import { localTokenPath, startServer, type RunningServer } from '../server.js';
 import { TokenStore } from '../api/auth.js';
 import { createLogger } from '../telemetry/log.js';
-import { readFileSync } from 'node:fs';
 import { waitForSignal } from './signals.js';
 
 export interface DemoOptions {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { Pipeline } from '../pipeline/pipeline.js';
 import { importFile, fileSize } from '../sources/import.js';
 import type { BatchResult, RawRecord, RecordError } from '../sources/source.js';
-import { EventStore, StoreLockedError } from '../store/duckdb.js';
+import { openPipeline } from '../server.js';
+import { StoreLockedError } from '../store/duckdb.js';
 import type { Logger } from '../telemetry/log.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { CliError, Exit } from './exit.js';
@@ -62,29 +62,14 @@ export async function ingestFiles(
     };
     finish = async () => undefined;
   } else {
-    let store: EventStore;
+    let opened: Awaited<ReturnType<typeof openPipeline>>;
     try {
-      store = await EventStore.open(config.dataDir, {
-        memoryLimit: config.store.memory_limit,
-        threads: config.store.threads,
-        checkpointThreshold: config.store.checkpoint_threshold,
-      });
+      opened = await openPipeline(config, new Metrics(), log);
     } catch (error) {
       if (error instanceof StoreLockedError) throw new CliError(error.message);
       throw error;
     }
-    const metrics = new Metrics();
-    const pipeline = new Pipeline(
-      store,
-      {
-        batchMaxEvents: config.pipeline.batch_max_events,
-        flushIntervalMs: config.pipeline.flush_interval_ms,
-        maxQueueEvents: config.pipeline.max_queue_events,
-      },
-      config.transforms.map((t) => t.kind.create(t.name, t.options)),
-      metrics,
-      log,
-    );
+    const { store, pipeline } = opened;
     submit = (records) => pipeline.submit({ source: 'ingest', records }, { wait: true });
     finish = async () => {
       await pipeline.close();

@@ -1,15 +1,7 @@
+import { getPath } from '../normalize/ocsf.js';
 import type { SearchResult } from '../query/search.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
-
-function get(obj: unknown, path: string): unknown {
-  let node = obj;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
 
 function text(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -21,7 +13,7 @@ function text(value: unknown): string {
 function summary(event: Record<string, unknown>): string {
   const candidates = ['message', 'process.cmd_line', 'query.hostname', 'raw_data'];
   for (const path of candidates) {
-    const v = get(event, path);
+    const v = getPath(event, path);
     if (typeof v === 'string' && v !== '') return v.replace(/\s+/g, ' ');
   }
   return '';
@@ -40,7 +32,7 @@ export function tabulate(result: SearchResult): { headers: string[]; rows: strin
         fields.map((f) =>
           f === 'time'
             ? new Date(Number(e.time)).toISOString()
-            : text((e._fields as Record<string, unknown> | undefined)?.[f] ?? get(e, f)),
+            : text((e._fields as Record<string, unknown> | undefined)?.[f] ?? getPath(e, f)),
         ),
       ),
     };
@@ -49,10 +41,10 @@ export function tabulate(result: SearchResult): { headers: string[]; rows: strin
     headers: ['time', 'id', 'class', 'host', 'user', 'summary'],
     rows: result.events.map((e) => [
       new Date(Number(e.time)).toISOString(),
-      text(get(e, 'metadata.uid')),
+      text(getPath(e, 'metadata.uid')),
       text(e.class_name ?? e.class_uid),
-      text(get(e, 'device.hostname')),
-      text(get(e, 'actor.user.name') ?? get(e, 'user.name')),
+      text(getPath(e, 'device.hostname')),
+      text(getPath(e, 'actor.user.name') ?? getPath(e, 'user.name')),
       summary(e),
     ]),
   };

@@ -140,6 +140,16 @@ export const ObservableType = {
   Other: 99,
 } as const;
 
+/** Read an attribute by dotted path (`actor.user.name`); undefined where the path ends early. */
+export function getPath(value: unknown, path: string): unknown {
+  let node = value;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
 /** Add an observable once (same name and value are not repeated). */
 export function addObservable(event: OcsfEvent, name: string, typeId: number, value: unknown): void {
   if (value === undefined || value === null || value === '') return;

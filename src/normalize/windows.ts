@@ -949,15 +949,7 @@ function sysmonProcessCreate(w: WinEvent): OcsfEvent | undefined {
   if (actorUser) actor.user = actorUser;
   if (actor.process === undefined && actor.user === undefined) return undefined;
 
-  const event = envelope(w, OcsfClass.ProcessActivity, PROCESS_LAUNCH);
-  event.process = process;
-  event.actor = actor;
-  addProcessObservables(event, 'process', process);
-  addProcessObservables(event, 'process.parent_process', parent);
-  addObservable(event, 'process.cmd_line', ObservableType.CommandLine, process.cmd_line);
-  addUserObservable(event, 'process.user.name', user);
-  addUserObservable(event, 'actor.user.name', actorUser);
-  return finish(w, event);
+  return processLaunch(w, process, parent, actor, user, actorUser);
 }
 
 /** Security 4688: new process by path and hex pid; the creator is the Subject, the parent its process. */
@@ -997,6 +989,18 @@ function securityProcessCreate(w: WinEvent): OcsfEvent | undefined {
   if (logonId !== undefined) actor.session = { uid: logonId };
   if (actor.process === undefined && actor.user === undefined) return undefined;
 
+  return processLaunch(w, process, parent, actor, processUser, subject);
+}
+
+/** The Process Activity Launch event shared by Sysmon 1 and Security 4688. */
+function processLaunch(
+  w: WinEvent,
+  process: Fields,
+  parent: Fields | undefined,
+  actor: Fields,
+  processUser: Parameters<typeof addUserObservable>[2],
+  actorUser: Parameters<typeof addUserObservable>[2],
+): OcsfEvent {
   const event = envelope(w, OcsfClass.ProcessActivity, PROCESS_LAUNCH);
   event.process = process;
   event.actor = actor;
@@ -1004,7 +1008,7 @@ function securityProcessCreate(w: WinEvent): OcsfEvent | undefined {
   addProcessObservables(event, 'process.parent_process', parent);
   addObservable(event, 'process.cmd_line', ObservableType.CommandLine, process.cmd_line);
   addUserObservable(event, 'process.user.name', processUser);
-  addUserObservable(event, 'actor.user.name', subject);
+  addUserObservable(event, 'actor.user.name', actorUser);
   return finish(w, event);
 }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseJsonDocument, stringifyJson } from '../parsers/json.js';
+import { parseJsonDocument } from '../parsers/json.js';
 import { ParseError } from '../parsers/record.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { decodeBody, EncodingError, TooLargeError } from './decompress.js';
-import { OverloadedError, type RawRecord, type Sink } from './source.js';
+import { jsonElementRecord, OverloadedError, type RawRecord, type Sink } from './source.js';
 
 export const HTTP_SOURCE_NAME = 'http';
 
@@ -18,11 +18,7 @@ export function frameBody(text: string, contentType: string, format?: string): R
   if (wholeDocument) {
     const doc = parseJsonDocument(text);
     const items = Array.isArray(doc) ? doc : [doc];
-    return items.map((item, i) =>
-      item !== null && typeof item === 'object' && !Array.isArray(item)
-        ? { text: stringifyJson(item), value: item as Record<string, unknown>, position: `element ${i}` }
-        : { text: stringifyJson(item), position: `element ${i}`, format: 'json' },
-    );
+    return items.map((item, i) => jsonElementRecord(item, `element ${i}`));
   }
   const records: RawRecord[] = [];
   let start = 0;

@@ -2,9 +2,9 @@ import { createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { parseJsonDocument, stringifyJson } from '../parsers/json.js';
+import { parseJsonDocument } from '../parsers/json.js';
 import { ParseError } from '../parsers/record.js';
-import type { RawRecord } from './source.js';
+import { jsonElementRecord, type RawRecord } from './source.js';
 
 /** The largest whole JSON document (array or object file) read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024;
@@ -155,12 +155,7 @@ export async function* importFile(path: string, options: ImportOptions = {}): As
       );
     }
     documentElements(doc).forEach((item, i) => {
-      const position = `${path} record ${i + 1}`;
-      batch.push(
-        item !== null && typeof item === 'object' && !Array.isArray(item)
-          ? { text: stringifyJson(item), value: item as Record<string, unknown>, position }
-          : { text: stringifyJson(item), position, format: 'json' },
-      );
+      batch.push(jsonElementRecord(item, `${path} record ${i + 1}`));
     });
   } else if (carry.trim() !== '') {
     lineNo++;

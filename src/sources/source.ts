@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { stringifyJson } from '../parsers/json.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -12,6 +13,13 @@ export interface RawRecord {
   format?: string;
   /** The record already parsed as JSON by the source (a JSON array element); saves a second parse. */
   value?: Record<string, unknown>;
+}
+
+/** A record for one element of a JSON document: objects travel parsed; anything else is left to fail parsing. */
+export function jsonElementRecord(item: unknown, position: string): RawRecord {
+  return item !== null && typeof item === 'object' && !Array.isArray(item)
+    ? { text: stringifyJson(item), value: item as Record<string, unknown>, position }
+    : { text: stringifyJson(item), position, format: 'json' };
 }
 
 /** Records handed to the pipeline together; they are acknowledged together. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OcsfEvent } from '../normalize/ocsf.js';
+import { getPath, type OcsfEvent } from '../normalize/ocsf.js';
 import { setPath, type TransformType } from './transform.js';
 
 const schema = z
@@ -31,12 +31,3 @@ export const addFieldsTransform: TransformType<typeof schema> = {
     };
   },
 };
-
-function getPath(event: OcsfEvent, path: string): unknown {
-  let node: unknown = event;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
