@@ -2,9 +2,12 @@
  * `npm run bench`: Vigil's figures on this machine, measured side by side in one run.
  *  1. End-to-end ingest: NDJSON over HTTP → normalized → durably stored (acknowledged) → searchable,
  *     against a real `vigil serve` process, with ~450-byte events from several concurrent clients.
- *     Reports events/s, MB/s, p50/p99 acknowledgement latency, the server's peak RSS, bytes/event.
+ *     Reports events/s, MB/s, p50/p99 acknowledgement latency, the server's peak RSS, bytes/event,
+ *     and how long after the last acknowledgement everything is searchable. Three runs side by
+ *     side: the write-ahead buffer with fsync (the default), without fsync, and no buffer at all.
  *  2. Queries over BENCH_QUERY_EVENTS (default 10 million) stored events: a filtered count and a
  *     `stats count() by`, median of several runs.
+ *  3. The write-ahead buffer alone, and the other components' own benchmarks.
  * Knobs: BENCH_EVENTS (default 1,000,000), BENCH_QUERY_EVENTS, BENCH_CLIENTS (4), BENCH_BATCH (5000).
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -13,6 +16,12 @@ import { benchEvent, createRng } from '../src/demo/generate.js';
 import { startVigil, freePort, vigil } from '../src/e2e/harness.js';
 import { runSearch } from '../src/query/search.js';
 import { EventStore } from '../src/store/duckdb.js';
+import { runDetectBench } from './detect.js';
+import { runMerkleBench } from './merkle.js';
+import { runNormalizeBenchCloud } from './normalize.cloud.js';
+import { runNormalizeBenchHost } from './normalize.host.js';
+import { runNormalizeBenchNetwork } from './normalize.network.js';
+import { runWalBench } from './wal.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const QUERY_EVENTS = Number(process.env.BENCH_QUERY_EVENTS ?? 10_000_000);
@@ -30,7 +39,27 @@ function peakRssBytes(pid: number): number {
   return kb ? Number(kb[1]) * 1024 : NaN;
 }
 
-async function ingestBench(): Promise<{ dataDir: string }> {
+interface IngestFigures {
+  name: string;
+  dataDir: string;
+  eventsPerSec: number;
+  mbPerSec: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  bytesPerEvent: number;
+  /** From the last acknowledgement until every event is searchable. */
+  searchableLagMs: number;
+}
+
+/** The ingest runs, side by side: what durability costs. */
+const VARIANTS = [
+  { name: 'buffer, fsync always (default: durable at ack)', buffer: '{ fsync: always }' },
+  { name: 'buffer, fsync never (OS page cache)', buffer: '{ fsync: never }' },
+  { name: 'no buffer (ack after the store commit)', buffer: '{ enabled: false }' },
+];
+
+async function ingestBench(variant: (typeof VARIANTS)[number]): Promise<IngestFigures> {
   const rng = createRng(1);
   const bodies: string[] = [];
   let bytes = 0;
@@ -42,7 +71,7 @@ async function ingestBench(): Promise<{ dataDir: string }> {
     bodies.push(body);
   }
   const port = await freePort();
-  const server = await startVigil(`api: { port: ${port} }\nsources: []\n`);
+  const server = await startVigil(`api: { port: ${port} }\nbuffer: ${variant.buffer}\nsources: []\n`);
   const token = vigil([
     'token',
     'create',
@@ -82,27 +111,40 @@ async function ingestBench(): Promise<{ dataDir: string }> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const acked = performance.now();
+  const count = () =>
+    Number(
+      JSON.parse(
+        vigil(['search', '| stats count() as n', '--format', 'ndjson', '--data-dir', server.dataDir]).stdout,
+      ).n,
+    );
+  let searchable = count();
+  while (searchable < EVENTS && performance.now() - acked < 600_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    searchable = count();
+  }
+  const searchableLagMs = performance.now() - acked;
   const rss = peakRssBytes(server.process.pid!);
-  const found = vigil(['search', '| stats count() as n', '--format', 'ndjson', '--data-dir', server.dataDir]);
-  const searchable = JSON.parse(found.stdout).n as number;
   await server.stop();
   const dbBytes = statSync(join(server.dataDir, 'events.duckdb')).size;
-  console.log('## End-to-end ingest (NDJSON over HTTP → normalized → durably stored → searchable)');
+  const figures: IngestFigures = {
+    name: variant.name,
+    dataDir: server.dataDir,
+    eventsPerSec: EVENTS / seconds,
+    mbPerSec: bytes / seconds / 1e6,
+    p50: median(latencies),
+    p99: percentile(latencies, 0.99),
+    rssMiB: rss / 2 ** 20,
+    bytesPerEvent: dbBytes / searchable,
+    searchableLagMs,
+  };
   console.log(
-    `events: ${fmt(EVENTS)} (${(bytes / EVENTS).toFixed(0)} bytes each on average), ${CLIENTS} clients, ${BATCH} events/request`,
+    `${variant.name}: ${(bytes / EVENTS).toFixed(0)}-byte events, ${fmt(figures.eventsPerSec)} events/s, ${figures.mbPerSec.toFixed(1)} MB/s, ` +
+      `ack p50 ${figures.p50.toFixed(0)} ms p99 ${figures.p99.toFixed(0)} ms, peak RSS ${figures.rssMiB.toFixed(0)} MiB, ` +
+      `${figures.bytesPerEvent.toFixed(1)} bytes/event, all ${fmt(searchable)} searchable ${figures.searchableLagMs.toFixed(0)} ms after the last ack ` +
+      `(${retries} 429 retries)`,
   );
-  console.log(
-    `throughput: ${fmt(EVENTS / seconds)} events/s, ${(bytes / seconds / 1e6).toFixed(1)} MB/s (${seconds.toFixed(1)} s, ${retries} 429 retries)`,
-  );
-  console.log(
-    `ack latency per request: p50 ${median(latencies).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms`,
-  );
-  console.log(`server peak RSS: ${(rss / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`searchable after the last ack: ${fmt(searchable)} of ${fmt(EVENTS)}`);
-  console.log(
-    `on disk: ${(dbBytes / searchable).toFixed(1)} bytes/event (${(dbBytes / 2 ** 20).toFixed(0)} MiB)`,
-  );
-  return { dataDir: server.dataDir };
+  return figures;
 }
 
 async function queryBench(dataDir: string): Promise<void> {
@@ -146,5 +188,38 @@ async function queryBench(dataDir: string): Promise<void> {
   console.log(`on disk at this size: ${(bytes / count).toFixed(1)} bytes/event`);
 }
 
-const { dataDir } = await ingestBench();
-await queryBench(dataDir);
+console.log('## End-to-end ingest (NDJSON over HTTP → normalized → durably stored → searchable)');
+console.log(
+  `${fmt(EVENTS)} events per run, ${CLIENTS} clients, ${BATCH} events/request; each run against a fresh \`vigil serve\``,
+);
+const runs: IngestFigures[] = [];
+for (const variant of VARIANTS) runs.push(await ingestBench(variant));
+const [durable, ...others] = runs;
+for (const other of others)
+  console.log(
+    `durability cost vs "${other.name}": ${(other.eventsPerSec / durable!.eventsPerSec).toFixed(2)}x the throughput without it`,
+  );
+await queryBench(durable!.dataDir);
+console.log('');
+console.log('## Write-ahead buffer alone');
+await runWalBench();
+
+console.log('');
+console.log('## Normalization throughput per format (parse + normalize, one core, real samples)');
+const formats = [
+  ...(await runNormalizeBenchNetwork()),
+  ...(await runNormalizeBenchCloud()),
+  ...(await runNormalizeBenchHost()),
+];
+for (const f of formats)
+  console.log(
+    `${f.format.padEnd(22)} ${fmt(f.eventsPerSec).padStart(9)} events/s  (${fmt(f.events)} events)`,
+  );
+
+console.log('');
+console.log('## Sigma: all active rules over the 542,042-event Windows corpus');
+await runDetectBench();
+
+console.log('');
+console.log('## Merkle evidence log');
+await runMerkleBench();

@@ -4,9 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { TokenStore } from './api/auth.js';
 import { buildApi } from './api/server.js';
 import type { VigilConfig } from './config/load.js';
+import { defaultBudgetMb, MemoryGuard, storeMemoryLimit } from './pipeline/memory.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { Source } from './sources/source.js';
-import { EventStore } from './store/duckdb.js';
+import { WalJournal } from './buffer/journal.js';
+import { Ledger } from './evidence/ledger.js';
+import { Wal } from './buffer/wal.js';
+import { StreamDetector, type StreamDetectOptions } from './detect/stream.js';
+import { EventStore, type Derive, type StoreInput } from './store/duckdb.js';
 import type { Logger } from './telemetry/log.js';
 import { Metrics } from './telemetry/metrics.js';
 
@@ -35,31 +40,106 @@ export interface RunningServer {
   metrics: Metrics;
   sources: Source[];
   stop(): Promise<void>;
+  /**
+   * Apply a new configuration without losing in-flight data (SIGHUP): sources whose settings
+   * changed are stopped (their in-flight batches are acknowledged first) and started anew, removed
+   * ones stopped, new ones started; transforms apply to the next batches. API and store settings
+   * need a restart and are reported as such.
+   */
+  reload(next: VigilConfig): Promise<ReloadReport>;
 }
 
-/** The store and the pipeline in front of it, as configured; `vigil serve` and `vigil ingest` share this. */
+export interface ReloadReport {
+  started: string[];
+  stopped: string[];
+  restarted: string[];
+  unchanged: string[];
+  /** Settings that changed but only take effect after a restart. */
+  needRestart: string[];
+}
+
+export function bufferDir(dataDir: string): string {
+  return join(dataDir, 'buffer');
+}
+
+/**
+ * The store and the pipeline in front of it, as configured; `vigil serve` and `vigil ingest` share
+ * this. With `buffered` (serve, unless `buffer.enabled: false`), the write-ahead buffer sits in
+ * between: what it holds from before a crash is stored first (replay), then senders are
+ * acknowledged once their batch is in it. `vigil ingest` waits for the store itself.
+ */
 export async function openPipeline(
   config: VigilConfig,
   metrics: Metrics,
   log: Logger,
-): Promise<{ store: EventStore; pipeline: Pipeline }> {
+  options: { buffered?: boolean; derive?: Derive } = {},
+): Promise<{ store: EventStore; pipeline: Pipeline; ledger: Ledger | undefined; close(): Promise<void> }> {
   const store = await EventStore.open(config.dataDir, {
-    memoryLimit: config.store.memory_limit,
+    memoryLimit: config.store.memory_limit ?? storeMemoryLimit(config.memory.budget_mb ?? defaultBudgetMb()),
     threads: config.store.threads,
     checkpointThreshold: config.store.checkpoint_threshold,
   });
+  let journal: WalJournal | undefined;
+  try {
+    if (options.buffered && config.buffer.enabled) {
+      const storedSeq = await store.storedWalSeq();
+      const wal = await Wal.open({
+        dir: bufferDir(config.dataDir),
+        storedSeq,
+        fsync: config.buffer.fsync,
+        maxBytes: config.buffer.max_bytes,
+        segmentBytes: config.buffer.segment_bytes,
+      });
+      const r = wal.recovery;
+      if (r.tornBytes > 0 || r.corruptBytes > 0)
+        log.warn(
+          { tornBytes: r.tornBytes, corruptBytes: r.corruptBytes, corruptions: r.corruptions.slice(0, 5) },
+          'buffer recovered: incomplete or damaged writes skipped (none of them acknowledged)',
+        );
+      journal = new WalJournal(wal, log.child({ component: 'buffer' }));
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const pipeline = new Pipeline(
     store,
     {
       batchMaxEvents: config.pipeline.batch_max_events,
       flushIntervalMs: config.pipeline.flush_interval_ms,
       maxQueueEvents: config.pipeline.max_queue_events,
+      ...(journal ? { journal } : {}),
+      ...(options.derive ? { derive: options.derive } : {}),
     },
     config.transforms.map((t) => t.kind.create(t.name, t.options)),
     metrics,
     log.child({ component: 'pipeline' }),
   );
-  return { store, pipeline };
+  if (journal) {
+    const afterSeq = await store.storedWalSeq();
+    const replayed = await pipeline.replay(journal.pending(afterSeq));
+    if (replayed > 0) log.info({ events: replayed }, 'stored what the buffer held from before the last stop');
+  }
+  // The evidence log catches up with whatever the store committed without it, then follows it.
+  let ledger: Ledger | undefined;
+  if (config.evidence.enabled) {
+    ledger = await Ledger.open(config.dataDir, store, log.child({ component: 'evidence' }), {
+      headIntervalMs: config.evidence.head_interval_ms,
+      ...(config.evidence.publish_file ? { publishFile: config.evidence.publish_file } : {}),
+    });
+    store.onCommit = (rows) => ledger!.committed(rows);
+  }
+  return {
+    store,
+    pipeline,
+    ledger,
+    close: async () => {
+      await pipeline.close();
+      await journal?.wal.close();
+      await ledger?.close();
+      await store.close();
+    },
+  };
 }
 
 /** Start Vigil: store, pipeline, API (with HTTP ingest) and the configured sources. */
@@ -67,7 +147,33 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
   const { dataDir } = config;
   mkdirSync(dataDir, { recursive: true });
   const metrics = new Metrics({ processMetrics: true });
-  const { store, pipeline } = await openPipeline(config, metrics, log);
+  // Detection first: what the buffer replays at start is evaluated like everything else.
+  let detector: StreamDetector | undefined;
+  const detectOptions = (c: VigilConfig): StreamDetectOptions => ({
+    rules: c.detect.rules,
+    reloadIntervalMs: c.detect.reload_interval_ms,
+    ...(c.detect.placeholders ? { placeholders: c.detect.placeholders } : {}),
+  });
+  if (config.detect.rules.length > 0) {
+    detector = new StreamDetector(detectOptions(config), metrics, log.child({ component: 'detect' }));
+    detector.start();
+  }
+  const derive = (stored: readonly StoreInput[]) => detector?.findings(stored) ?? [];
+  const opened = await openPipeline(config, metrics, log, {
+    buffered: true,
+    ...(detector ? { derive } : {}),
+  });
+  const { store, pipeline } = opened;
+  const budgetMb = config.memory.budget_mb ?? defaultBudgetMb();
+  const guard = new MemoryGuard(budgetMb * 2 ** 20, pipeline, (over, rss) =>
+    over
+      ? log.warn(
+          { rssMb: Math.round(rss / 2 ** 20), budgetMb },
+          'over the memory budget: pushing receivers back',
+        )
+      : log.info({ rssMb: Math.round(rss / 2 ** 20), budgetMb }, 'back under the memory budget'),
+  );
+  guard.start();
   const tokens = new TokenStore(dataDir);
   const api = buildApi(
     {
@@ -77,9 +183,36 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       tls: config.api.tls,
       queryTimeoutMs: config.store.query_timeout_ms,
     },
-    { store, sink: pipeline, metrics, tokens, log },
+    {
+      store,
+      sink: pipeline,
+      metrics,
+      tokens,
+      log,
+      ...(opened.ledger ? { evidence: opened.ledger.parts() } : {}),
+    },
   );
   const sources: Source[] = [];
+  /** The configured options of each running source, to tell on reload what changed. */
+  const sourceOptions = new Map<string, string>();
+  const startSource = async (entry: VigilConfig['sources'][number]) => {
+    const source = entry.kind.create(entry.name, entry.options, {
+      sink: pipeline,
+      metrics,
+      log: log.child({ source: entry.name }),
+      dataDir,
+    });
+    await source.start();
+    sources.push(source);
+    sourceOptions.set(entry.name, JSON.stringify([entry.type, entry.options]));
+  };
+  const stopSource = async (name: string) => {
+    const index = sources.findIndex((s) => s.name === name);
+    if (index === -1) return;
+    const [source] = sources.splice(index, 1);
+    sourceOptions.delete(name);
+    await source!.stop();
+  };
   const stopAll = async () => {
     for (const source of sources) {
       try {
@@ -89,22 +222,14 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       }
     }
     await api.close();
-    await pipeline.close();
-    await store.close();
+    guard.stop();
+    await opened.close();
+    detector?.stop();
     rmSync(serverInfoPath(dataDir), { force: true });
   };
   try {
     await api.listen({ host: config.api.address, port: config.api.port });
-    for (const entry of config.sources) {
-      const source = entry.kind.create(entry.name, entry.options, {
-        sink: pipeline,
-        metrics,
-        log: log.child({ source: entry.name }),
-        dataDir,
-      });
-      await source.start();
-      sources.push(source);
-    }
+    for (const entry of config.sources) await startSource(entry);
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
@@ -123,6 +248,54 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
   writeFileSync(serverInfoPath(dataDir), JSON.stringify(info, null, 2) + '\n');
   log.info({ url, sources: info.sources, dataDir }, 'vigil is running');
   let stopping: Promise<void> | undefined;
+  let current = config;
+  const reload = async (next: VigilConfig): Promise<ReloadReport> => {
+    // Built first: a transform that cannot start (a bad inventory file) fails the reload before
+    // anything changed.
+    const nextTransforms = next.transforms.map((t) => t.kind.create(t.name, t.options));
+    const report: ReloadReport = { started: [], stopped: [], restarted: [], unchanged: [], needRestart: [] };
+    for (const key of ['api', 'store', 'pipeline'] as const)
+      if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) report.needRestart.push(key);
+    if (next.dataDir !== current.dataDir) report.needRestart.push('data_dir');
+    const wanted = new Map(next.sources.map((e) => [e.name, e]));
+    for (const source of [...sources]) {
+      if (!wanted.has(source.name)) {
+        await stopSource(source.name);
+        report.stopped.push(source.name);
+      }
+    }
+    for (const entry of next.sources) {
+      const options = JSON.stringify([entry.type, entry.options]);
+      if (sourceOptions.get(entry.name) === options) {
+        report.unchanged.push(entry.name);
+        continue;
+      }
+      const restart = sourceOptions.has(entry.name);
+      if (restart) await stopSource(entry.name);
+      try {
+        await startSource(entry);
+        (restart ? report.restarted : report.started).push(entry.name);
+      } catch (error) {
+        log.error({ err: error, source: entry.name }, 'source did not start after reload');
+      }
+    }
+    pipeline.setTransforms(nextTransforms);
+    if (next.detect.rules.length === 0) {
+      detector?.stop();
+      detector = undefined;
+      pipeline.setDerive(undefined);
+    } else if (detector) detector.configure(detectOptions(next));
+    else {
+      detector = new StreamDetector(detectOptions(next), metrics, log.child({ component: 'detect' }));
+      detector.start();
+      pipeline.setDerive(derive);
+    }
+    info.sources = Object.fromEntries(sources.map((s) => [s.name, s.describe()]));
+    writeFileSync(serverInfoPath(dataDir), JSON.stringify(info, null, 2) + '\n');
+    current = next;
+    log.info(report, 'configuration reloaded');
+    return report;
+  };
   return {
     url,
     info,
@@ -131,6 +304,7 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     metrics,
     sources,
     stop: () => (stopping ??= stopAll()),
+    reload,
   };
 }
 

@@ -4,8 +4,10 @@ import { dirname, join } from 'node:path';
 
 /** What a role may do. Every API route names the permission it needs. */
 export const ROLES = {
-  admin: ['ingest', 'search', 'metrics', 'tokens'],
+  admin: ['ingest', 'search', 'metrics', 'tokens', 'evidence'],
   analyst: ['search', 'metrics'],
+  /** Evidence (verification, export with proofs), read-only. */
+  auditor: ['evidence', 'metrics'],
   ingest: ['ingest'],
   monitor: ['metrics'],
 } as const satisfies Record<string, readonly string[]>;

@@ -13,6 +13,8 @@ import type { Sink } from '../sources/source.js';
 import type { EventStore } from '../store/duckdb.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { BundleError } from '../evidence/bundle.js';
+import { exportEvidence, verifyInstallation, type EvidenceParts } from '../evidence/service.js';
 import { can, isRole, ROLES, type Permission, type Principal, type TokenStore } from './auth.js';
 
 export interface ApiOptions {
@@ -29,6 +31,8 @@ export interface ApiDeps {
   metrics: Metrics;
   tokens: TokenStore;
   log: Logger;
+  /** The evidence log, when enabled. */
+  evidence?: EvidenceParts;
 }
 
 declare module 'fastify' {
@@ -120,6 +124,74 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): FastifyInstance {
       if (error instanceof QuerySyntaxError || error instanceof RangeError) {
         return reply.code(400).send({ error: 'bad_query', message: error.message });
       }
+      throw error;
+    }
+  });
+
+  // Why was it dropped: counters of every rejection by source and reason, and the bounded sample
+  // of rejected records with their errors. Raw records are data, so this needs `search`.
+  app.get('/api/v1/dropped', async (request, reply) => {
+    if (!authorize('search')(request, reply)) return reply;
+    const q = request.query as Record<string, string | undefined>;
+    const limit = q.limit !== undefined ? Number(q.limit) : 100;
+    if (!Number.isInteger(limit) || limit <= 0 || limit > 10_000)
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: 'limit must be a whole number from 1 to 10000' });
+    const counters = await deps.metrics.rejected.get();
+    const counts = counters.values
+      .map((v) => ({ source: String(v.labels.source), reason: String(v.labels.reason), count: v.value }))
+      .filter(
+        (c) =>
+          (q.source === undefined || c.source === q.source) &&
+          (q.reason === undefined || c.reason === q.reason),
+      )
+      .sort((a, b) => b.count - a.count);
+    const samples = deps.metrics.dropped.list({ source: q.source, reason: q.reason, limit });
+    return reply.send({ counts, samples });
+  });
+
+  // Evidence: verification of the whole store against the Merkle log and signed heads, export of
+  // events with inclusion proofs, and the public key to check them with.
+  app.get('/api/v1/evidence/key', async (request, reply) => {
+    if (!authorize('evidence')(request, reply)) return reply;
+    if (!deps.evidence) return reply.code(404).send({ error: 'disabled', message: 'evidence is disabled' });
+    return reply.type('application/x-pem-file').send(deps.evidence.signer.exportPublicKey());
+  });
+  app.get('/api/v1/evidence/verify', async (request, reply) => {
+    if (!authorize('evidence')(request, reply)) return reply;
+    if (!deps.evidence) return reply.code(404).send({ error: 'disabled', message: 'evidence is disabled' });
+    const q = request.query as Record<string, string | undefined>;
+    const now = Date.now();
+    try {
+      const window = {
+        from: q.from ? parseTimeBound(q.from, now) : undefined,
+        to: q.to ? parseTimeBound(q.to, now) : undefined,
+      };
+      await deps.evidence.freshHead();
+      return reply.send(await verifyInstallation(deps.store, deps.evidence, window));
+    } catch (error) {
+      if (error instanceof RangeError)
+        return reply.code(400).send({ error: 'bad_request', message: error.message });
+      throw error;
+    }
+  });
+  app.get('/api/v1/evidence/export', async (request, reply) => {
+    if (!authorize('evidence')(request, reply)) return reply;
+    if (!deps.evidence) return reply.code(404).send({ error: 'disabled', message: 'evidence is disabled' });
+    const q = request.query as Record<string, string | undefined>;
+    const now = Date.now();
+    try {
+      const lines: string[] = [];
+      for await (const line of exportEvidence(deps.store, deps.evidence, q.q ?? '', {
+        from: q.from ? parseTimeBound(q.from, now) : undefined,
+        to: q.to ? parseTimeBound(q.to, now) : undefined,
+      }))
+        lines.push(line);
+      return reply.type('application/x-ndjson').send(lines.join(''));
+    } catch (error) {
+      if (error instanceof QuerySyntaxError || error instanceof RangeError || error instanceof BundleError)
+        return reply.code(400).send({ error: 'bad_request', message: error.message });
       throw error;
     }
   });

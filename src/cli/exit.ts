@@ -7,6 +7,8 @@ export const Exit = {
   Usage: 2,
   /** Finished, but some records were rejected (see the summary). */
   PartialReject: 3,
+  /** Verification found tampering: altered, deleted, inserted or reordered events, or bad heads. */
+  VerifyFailed: 4,
 } as const;
 
 /** An error the CLI reports as one line (no stack) with its exit code. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { importFile, fileSize } from '../sources/import.js';
+import { encodeRecord, RECORDS_CONTENT_TYPE } from '../sources/http.js';
 import type { BatchResult, RawRecord, RecordError } from '../sources/source.js';
 import { openPipeline } from '../server.js';
 import { StoreLockedError } from '../store/duckdb.js';
@@ -40,12 +41,13 @@ export async function ingestFiles(
   if (server) {
     log.debug({ url: server.info.url }, 'ingesting through the running server');
     submit = async (records) => {
-      const body = records.map((r) => r.text).join('\n');
-      const query = options.format !== 'auto' ? `?format=${encodeURIComponent(options.format)}` : '';
+      // Records travel as framed (text, position, format, pre-parsed value), so multi-line and
+      // decoder-made records reach the server as they were read here.
+      const body = records.map(encodeRecord).join('\n');
       for (;;) {
-        const response = await apiCall(server, `/api/v1/ingest${query}`, {
+        const response = await apiCall(server, '/api/v1/ingest', {
           method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson' },
+          headers: { 'content-type': RECORDS_CONTENT_TYPE },
           body,
         });
         if (response.status === 429 || response.status === 503) {
@@ -69,12 +71,9 @@ export async function ingestFiles(
       if (error instanceof StoreLockedError) throw new CliError(error.message);
       throw error;
     }
-    const { store, pipeline } = opened;
+    const { pipeline } = opened;
     submit = (records) => pipeline.submit({ source: 'ingest', records }, { wait: true });
-    finish = async () => {
-      await pipeline.close();
-      await store.close();
-    };
+    finish = () => opened.close();
   }
 
   const summary: IngestSummary = {
@@ -108,8 +107,9 @@ export async function ingestFiles(
     for (const file of files) {
       summary.files++;
       for await (const chunk of importFile(resolve(file), { format: options.format })) {
-        summary.records += chunk.records.length;
-        inFlight.push(submit(chunk.records).then(account));
+        summary.records += chunk.records.length + (chunk.issues?.length ?? 0);
+        if (chunk.issues) account({ accepted: 0, rejected: chunk.issues.length, errors: chunk.issues });
+        if (chunk.records.length > 0) inFlight.push(submit(chunk.records).then(account));
         if (inFlight.length >= 4) await inFlight.shift();
         progress.update(summary.stored, doneBytes + chunk.bytesRead);
       }

@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { isRole, ROLES, TokenStore } from '../api/auth.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
-import { FORMAT_ALIASES } from '../parsers/registry.js';
+import { formatNames } from '../parsers/registry.js';
 import { parseTimeBound } from '../query/timerange.js';
 import { startServer } from '../server.js';
 import { createLogger } from '../telemetry/log.js';
 import { runDemo } from './demo.js';
+import { registerDetectCommands } from './detect.js';
+import { showDropped, type DroppedOptions } from './dropped.js';
+import { registerEvidenceCommands } from './evidence.js';
 import { waitForSignal } from './signals.js';
 import { CliError, Exit } from './exit.js';
 import { formatSummary, ingestFiles } from './ingest.js';
@@ -36,7 +39,8 @@ const program = new Command('vigil')
   .addHelpText(
     'after',
     `
-Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration, 3 finished with rejected records.
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration, 3 finished with rejected records,
+4 verification found tampering.
 Docs: README.md, docs/query.md, docs/architecture.md`,
   );
 
@@ -54,7 +58,11 @@ program
     process.stdout.write(`vigil serving ${server.url} (data: ${config.dataDir})\n`);
     for (const [name, where] of Object.entries(server.info.sources))
       process.stdout.write(`  source ${name}: ${where}\n`);
-    await waitForSignal(log, server.stop);
+    await waitForSignal(log, server.stop, async () => {
+      const report = await server.reload(loadConfig(opts.config, opts.dataDir));
+      if (report.needRestart.length > 0)
+        log.warn({ settings: report.needRestart }, 'these settings change only after a restart');
+    });
   });
 
 program
@@ -62,9 +70,7 @@ program
   .description('Import files (NDJSON, JSON arrays, syslog, Windows events; plain, .gz or .zst).')
   .argument('<files...>', 'files to import')
   .addOption(
-    new Option('-f, --format <format>', 'input format')
-      .choices(['auto', ...Object.keys(FORMAT_ALIASES)])
-      .default('auto'),
+    new Option('-f, --format <format>', 'input format').choices(['auto', ...formatNames()]).default('auto'),
   )
   .option('-c, --config <file>', 'configuration file (transforms, store options)')
   .addOption(dataDirOption())
@@ -106,6 +112,22 @@ program
   );
 
 program
+  .command('dropped')
+  .description(
+    'What the running server rejected or dropped, by source and reason, with the newest bad records.',
+  )
+  .option('--source <name>', 'only this source')
+  .option('--reason <reason>', 'only this reason (e.g. invalid_json, overloaded)')
+  .option('-n, --limit <n>', 'most sample records', positiveInt)
+  .addOption(
+    new Option('--format <format>', 'output').choices(['table', 'json', 'ndjson', 'csv']).default('table'),
+  )
+  .addOption(dataDirOption())
+  .action(async (opts: Omit<DroppedOptions, 'format'> & { format: OutputFormat }) => {
+    process.stdout.write(await showDropped(opts));
+  });
+
+program
   .command('demo')
   .description(
     'Start a server on a fresh data directory, feed it realistic telemetry with an attack in it, and show what to try.',
@@ -117,6 +139,8 @@ program
   .action(async (opts: { dataDir?: string; port?: number; minutes: number; exit?: boolean }) => {
     await runDemo(opts);
   });
+
+registerEvidenceCommands(program, dataDirOption);
 
 const token = program.command('token').description('Manage API tokens (only their hashes are stored).');
 token
@@ -170,6 +194,8 @@ config
   .action(() => {
     process.stdout.write(JSON.stringify(z.toJSONSchema(configSchema, { io: 'input' }), null, 2) + '\n');
   });
+
+registerDetectCommands(program);
 
 try {
   await program.parseAsync(process.argv);

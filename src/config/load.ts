@@ -32,6 +32,10 @@ export interface VigilConfig {
   api: RawConfig['api'];
   pipeline: RawConfig['pipeline'];
   store: RawConfig['store'];
+  buffer: RawConfig['buffer'];
+  memory: RawConfig['memory'];
+  detect: RawConfig['detect'];
+  evidence: RawConfig['evidence'];
   sources: ComponentConfig<SourceType>[];
   transforms: ComponentConfig<TransformType>[];
 }
@@ -104,6 +108,10 @@ export function resolveConfig(raw: unknown, file: string, dataDirOverride?: stri
     api: config.api,
     pipeline: config.pipeline,
     store: config.store,
+    buffer: config.buffer,
+    memory: config.memory,
+    detect: config.detect,
+    evidence: config.evidence,
     sources,
     transforms,
   };

@@ -56,7 +56,10 @@ export const pipelineSchema = z
 
 export const storeSchema = z
   .object({
-    memory_limit: z.string().default('512MB').describe('Memory the embedded DuckDB store may use.'),
+    memory_limit: z
+      .string()
+      .optional()
+      .describe('Memory the embedded DuckDB store may use (default: 40% of memory.budget_mb).'),
     checkpoint_threshold: z
       .string()
       .default('256MB')
@@ -73,6 +76,83 @@ export const storeSchema = z
   })
   .strict();
 
+export const memorySchema = z
+  .object({
+    budget_mb: z
+      .number()
+      .int()
+      .min(128)
+      .optional()
+      .describe(
+        'Memory Vigil may use in all (default: a quarter of the machine, 512 to 4096 MB). The store gets 40%; ' +
+          'above the budget, receivers are pushed back (HTTP 429, TCP reads paused) until memory is back under it.',
+      ),
+  })
+  .strict();
+
+export const bufferSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Write-ahead buffer between receivers and store: senders are acknowledged once a batch is in it; a crash replays it.',
+      ),
+    fsync: z
+      .enum(['always', 'interval', 'never'])
+      .default('always')
+      .describe(
+        'always: acknowledge after fdatasync (durable); interval: sync every 100 ms; never: leave it to the OS.',
+      ),
+    max_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 ** 3)
+      .describe('Disk the buffer may use for batches not yet stored; beyond it senders are pushed back.'),
+    segment_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 ** 2)
+      .describe('Size of one buffer file.'),
+  })
+  .strict();
+
+export const detectSchema = z
+  .object({
+    rules: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Sigma rule files or folders, evaluated on every event as it is stored (SigmaHQ layout welcome).',
+      ),
+    placeholders: z.string().optional().describe('YAML file of values for %placeholders% used by |expand.'),
+    reload_interval_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5000)
+      .describe('How often rule files are checked for changes (0: only on SIGHUP).'),
+  })
+  .strict();
+
+export const evidenceSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Append every stored event to the tamper-evident Merkle log (RFC 6962) and sign tree heads.'),
+    head_interval_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60_000)
+      .describe('Sign a tree head this often when events were added (0: only at stop and on export).'),
+    publish_file: z.string().optional().describe('Also write the latest signed tree head to this file.'),
+  })
+  .strict();
+
 const componentSchema = z.object({ type: z.string(), name: z.string().optional() }).passthrough();
 
 export const configSchema = z
@@ -84,6 +164,10 @@ export const configSchema = z
     api: apiSchema.default(apiSchema.parse({})),
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
+    buffer: bufferSchema.default(bufferSchema.parse({})),
+    memory: memorySchema.default(memorySchema.parse({})),
+    detect: detectSchema.default(detectSchema.parse({})),
+    evidence: evidenceSchema.default(evidenceSchema.parse({})),
     sources: z
       .array(componentSchema)
       .optional()

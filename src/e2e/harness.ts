@@ -38,6 +38,7 @@ export function vigil(args: string[], env: Record<string, string> = {}): CliResu
     encoding: 'utf8',
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
     timeout: 120_000,
+    maxBuffer: 512 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -69,10 +70,16 @@ export async function startVigil(configYaml: string, dataDir = tempDir()): Promi
   const configFile = join(dataDir, 'vigil.yaml');
   writeFileSync(configFile, configYaml);
   rmSync(join(dataDir, 'server.json'), { force: true });
-  const child = spawn(process.execPath, [VIGIL_BIN, 'serve', '--config', configFile, '--data-dir', dataDir], {
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // VIGIL_SERVE_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof` when profiling a bench).
+  const nodeArgs = process.env.VIGIL_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, VIGIL_BIN, 'serve', '--config', configFile, '--data-dir', dataDir],
+    {
+      env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();

@@ -173,4 +173,42 @@ describe('vigil serve end to end', () => {
     assert.match(text, /vigil_events_rejected_total\{source="http",reason="invalid_json"\} 1/);
     assert.match(text, /vigil_batch_latency_seconds_bucket/);
   });
+
+  test('vigil dropped lists rejections by source and reason, with the bad records and their errors', async () => {
+    const response = await fetch(`${server.url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      body: '{"message":"fine"}\n{"user": "bob", "oops\n',
+    });
+    assert.equal(response.status, 200);
+    const out = vigil(['dropped', '--source', 'http', '--format', 'json', '--data-dir', server.dataDir]);
+    assert.equal(out.status, 0, out.stderr);
+    const body = JSON.parse(out.stdout) as {
+      counts: { source: string; reason: string; count: number }[];
+      samples: { source: string; reason: string; position: string; message: string; raw: string }[];
+    };
+    assert.ok(body.counts.some((c) => c.source === 'http' && c.reason === 'invalid_json' && c.count >= 1));
+    const sample = body.samples.find((s) => s.raw === '{"user": "bob", "oops');
+    assert.ok(sample, 'the rejected record is in the sample as received');
+    assert.equal(sample.reason, 'invalid_json');
+    assert.match(sample.position, /line 2/);
+    assert.match(sample.message, /JSON|offset/i);
+    const table = vigil(['dropped', '--data-dir', server.dataDir]);
+    assert.match(table.stdout, /invalid_json/);
+    // Raw records are data: a monitor token may read counters, not this.
+    const monitor = vigil([
+      'token',
+      'create',
+      '--role',
+      'monitor',
+      '--name',
+      'm2',
+      '--data-dir',
+      server.dataDir,
+    ]).stdout.trim();
+    const denied = await fetch(`${server.url}/api/v1/dropped`, {
+      headers: { authorization: `Bearer ${monitor}` },
+    });
+    assert.equal(denied.status, 403);
+  });
 });

@@ -7,6 +7,11 @@ export interface NormalizeContext {
   source: string;
   /** When Vigil received the record (epoch ms); the fallback event time. */
   receivedAt: number;
+  /**
+   * IANA zone (e.g. `Europe/Berlin`) for timestamps that carry none (syslog 3164, auditd-free
+   * formats, firewall logs). Absent: UTC.
+   */
+  timezone?: string;
 }
 
 /**

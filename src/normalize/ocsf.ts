@@ -10,6 +10,7 @@ export const OcsfClass = {
   FileSystemActivity: { uid: 1001, category: 1, name: 'File System Activity' },
   ProcessActivity: { uid: 1007, category: 1, name: 'Process Activity' },
   DetectionFinding: { uid: 2004, category: 2, name: 'Detection Finding' },
+  AccountChange: { uid: 3001, category: 3, name: 'Account Change' },
   Authentication: { uid: 3002, category: 3, name: 'Authentication' },
   NetworkActivity: { uid: 4001, category: 4, name: 'Network Activity' },
   HttpActivity: { uid: 4002, category: 4, name: 'HTTP Activity' },

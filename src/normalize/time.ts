@@ -35,3 +35,71 @@ export function epochToMs(n: number): number | undefined {
   if (n < 1e17) return Math.round(n / 1000); // microseconds
   return Math.round(n / 1e6); // nanoseconds
 }
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of `timeZone` from UTC at instant `utcMs`, in ms (positive east of Greenwich). */
+function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  let fmt = zoneFormatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormatters.set(timeZone, fmt);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(utcMs)))
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(
+    parts.year!,
+    parts.month! - 1,
+    parts.day!,
+    parts.hour!,
+    parts.minute!,
+    parts.second!,
+  );
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * A wall-clock time with no zone (syslog 3164, firewall logs), read in the configured IANA zone
+ * (`timeZone` absent or invalid: UTC). Arguments as Date.UTC takes them (month 0-based).
+ */
+export function wallClockToUtc(
+  parts: {
+    year: number;
+    month: number;
+    day: number;
+    hour: number;
+    minute: number;
+    second: number;
+    ms?: number;
+  },
+  timeZone?: string,
+): number {
+  const naive = Date.UTC(
+    parts.year,
+    parts.month,
+    parts.day,
+    parts.hour,
+    parts.minute,
+    parts.second,
+    parts.ms ?? 0,
+  );
+  if (!timeZone || timeZone === 'UTC') return naive;
+  try {
+    // Two passes settle the offset around DST changes.
+    let t = naive - zoneOffsetMs(naive, timeZone);
+    t = naive - zoneOffsetMs(t, timeZone);
+    return t;
+  } catch {
+    return naive;
+  }
+}

@@ -88,7 +88,7 @@ const ISO_PREFIX =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?([Zz]|[+-]\d{2}:?\d{2})?(?= |$)/;
 /** BSD timestamp `Mmm dd hh:mm:ss`, day space- or zero-padded, optionally a year and fraction. */
 const BSD_PREFIX =
-  /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?= |$)/i;
+  /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?=:? |:?$)/i;
 /** A hostname as BSD senders write it: a name, an IPv4 or an IPv6 address. */
 const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9._%:-]*$/;
 /** `TAG:` or `TAG[PID]:` followed by a space or the end; the TAG is what 5424 calls APP-NAME. */
@@ -299,6 +299,7 @@ function parse3164(text: string, start: number, base: Base, referenceTime: numbe
       if (t !== undefined) fields.time = t;
     }
     pos += bsd[0].length;
+    if (text[pos] === ':') pos++; // `Mmm dd yyyy hh:mm:ss: ` (Cisco devices)
     hasTimestamp = true;
   } else if (iso) {
     const t = rfc3339ToMs(iso[0].replace(' ', 'T').replace(',', '.'));

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { BufferedBatch } from '../buffer/batch.js';
+import type { Journal } from '../buffer/journal.js';
 import { OverloadedError, type RawRecord } from '../sources/source.js';
 import type { StoreInput } from '../store/duckdb.js';
 import { silentLogger } from '../telemetry/log.js';
@@ -126,5 +128,99 @@ describe('pipeline', () => {
     await p.close();
     await pending;
     assert.equal(writer.stored, 7);
+  });
+
+  test('with a buffer: acknowledged once buffered, stored in buffer order with each seq, released after', async () => {
+    const writer = new FakeWriter();
+    let open!: () => void;
+    writer.gate = new Promise((r) => (open = r));
+    const released: number[] = [];
+    let nextSeq = 0;
+    const buffered: BufferedBatch[] = [];
+    const journal: Journal = {
+      // The second append finishes first: the store must still get seq 1 before seq 2.
+      append: async (batch) => {
+        const seq = ++nextSeq;
+        buffered.push(batch);
+        await new Promise((r) => setTimeout(r, seq === 1 ? 30 : 0));
+        return seq;
+      },
+      release: (seq) => released.push(seq),
+      whenWritable: async () => undefined,
+    };
+    const { p } = pipeline(writer, { journal, flushIntervalMs: 50 });
+    const bad = { text: '{"broken', position: 'line 9' };
+    const [a, b] = await Promise.all([
+      p.submit({ source: 's', records: [...records(2, 'a'), bad] }),
+      p.submit({ source: 's', records: records(2, 'b') }),
+    ]);
+    assert.equal(a.accepted, 2);
+    assert.equal(a.rejected, 1);
+    assert.equal(b.accepted, 2);
+    assert.equal(writer.stored, 0, 'acknowledged before the store wrote anything');
+    assert.deepEqual(
+      buffered[0]!.records.map((r) => r.text),
+      records(2, 'a').map((r) => r.text),
+      'only accepted records are buffered',
+    );
+    open();
+    await p.flush();
+    const stored = writer.batches.flat();
+    assert.deepEqual(
+      stored.map((i) => [i.walSeq, i.event.message]),
+      [
+        [1, 'a0'],
+        [1, 'a1'],
+        [2, 'b0'],
+        [2, 'b1'],
+      ],
+    );
+    assert.deepEqual(released.at(-1), 2);
+  });
+
+  test('a full buffer pushes back: HTTP gets OverloadedError, a waiting source waits for room', async () => {
+    const writer = new FakeWriter();
+    let full = true;
+    let room!: () => void;
+    const journal: Journal = {
+      append: async () => {
+        if (full) throw new OverloadedError(2);
+        return 7;
+      },
+      release: () => undefined,
+      whenWritable: () => new Promise<void>((r) => (room = r)),
+    };
+    const { p } = pipeline(writer, { journal });
+    await assert.rejects(p.submit({ source: 'http', records: records(1) }, { wait: false }), OverloadedError);
+    assert.equal(p.depth, 0, 'a refused batch takes no room');
+    let done = false;
+    const waiting = p
+      .submit({ source: 'tcp', records: records(1) }, { wait: true })
+      .then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(done, false);
+    full = false;
+    room();
+    await waiting;
+    await p.flush();
+    assert.equal(writer.batches.flat()[0]!.walSeq, 7);
+  });
+
+  test('replay stores what the buffer held, in order, with its seqs', async () => {
+    const writer = new FakeWriter();
+    const { p } = pipeline(writer);
+    async function* entries() {
+      yield { seq: 4, batch: { source: 'syslog', receivedAt: 1000, records: records(2, 'x') } };
+      yield { seq: 5, batch: { source: 'http', receivedAt: 2000, records: records(1, 'y') } };
+    }
+    assert.equal(await p.replay(entries()), 3);
+    assert.deepEqual(
+      writer.batches.flat().map((i) => [i.walSeq, i.source, i.event.message, i.event.metadata.logged_time]),
+      [
+        [4, 'syslog', 'x0', 1000],
+        [4, 'syslog', 'x1', 1000],
+        [5, 'http', 'y0', 2000],
+      ],
+    );
   });
 });

@@ -7,7 +7,14 @@ import type { RawRecord, RecordError } from '../sources/source.js';
 import type { Transform } from '../transforms/transform.js';
 
 export type ProcessOutcome =
-  { ok: true; event: OcsfEvent; format: string } | { ok: false; error: RecordError };
+  | {
+      ok: true;
+      event: OcsfEvent;
+      format: string;
+      /** The record's fields as parsed, by their original names (detection rules match on them). */
+      fields: Record<string, unknown>;
+    }
+  | { ok: false; error: RecordError };
 
 function fail(record: RawRecord, source: string, reason: string, message: string): ProcessOutcome {
   return { ok: false, error: { position: `${source}: ${record.position}`, reason, message } };
@@ -25,7 +32,8 @@ export function processRecord(
 ): ProcessOutcome {
   let parsed: ParsedRecord;
   if (record.value !== undefined) {
-    parsed = { format: 'json', fields: record.value, raw: record.text };
+    // Already parsed by the source (a JSON element) or by a line decoder (a Zeek TSV line).
+    parsed = { format: record.format ?? 'json', fields: record.value, raw: record.text };
   } else {
     const format = record.format ?? defaultFormat;
     const parser = format && format !== 'auto' ? parserFor(format) : detectParser(record.text);
@@ -58,5 +66,5 @@ export function processRecord(
       return fail(record, ctx.source, 'transform_error', `${transform.name}: ${String(error)}`);
     }
   }
-  return { ok: true, event, format: parsed.format };
+  return { ok: true, event, format: parsed.format, fields: parsed.fields };
 }

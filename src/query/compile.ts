@@ -11,6 +11,7 @@
  * final rows (a `where` after `head`, `stats` after `head`) wrap it in a subquery; others fold into it.
  */
 import { cidrRange, ipToBigInt, IPV4_MAPPED_BASE } from '../store/ip.js';
+import { RESTORABLE_COLUMNS } from '../store/event-json.js';
 import { FIELD_COLUMNS, ipNumberColumn } from '../store/schema.js';
 import { QuerySyntaxError, type ValuePart } from './lexer.js';
 import {
@@ -70,6 +71,10 @@ export const EVENT_RESULT_COLUMNS = [
   'raw_format',
   'raw_data',
   'data',
+  // What `data` leaves out because these columns hold it (see store/event-json.ts).
+  ...RESTORABLE_COLUMNS.filter(
+    (c) => c.name !== 'source' && c.name !== 'ingest_time' && c.name !== 'time',
+  ).map((c) => c.name),
 ] as const;
 
 export const DEFAULT_EVENT_LIMIT = 100;

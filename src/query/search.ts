@@ -1,3 +1,4 @@
+import { restoreEvent } from '../store/event-json.js';
 import type { EventStore } from '../store/duckdb.js';
 import { processRecord } from '../pipeline/process.js';
 import { compileQuery } from './compile.js';
@@ -31,7 +32,10 @@ export async function runSearch(
   const index = new Map(result.columns.map((c, i) => [c, i]));
   const at = (row: unknown[], name: string) => row[index.get(name) ?? -1];
   const events = result.rows.map((row) => {
-    const event = JSON.parse(String(at(row, 'data') ?? '{}')) as Record<string, unknown>;
+    const event = restoreEvent(
+      JSON.parse(String(at(row, 'data') ?? '{}')) as Record<string, unknown>,
+      (name) => at(row, name),
+    );
     const metadata = (event.metadata ?? {}) as Record<string, unknown>;
     metadata.uid = String(at(row, 'id'));
     event.metadata = metadata;

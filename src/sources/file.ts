@@ -283,7 +283,10 @@ class FileSource implements Source {
       });
       if (!batch) return false;
       for (const item of batch.tooLong) {
-        this.ctx.metrics.reject(this.name, 'line_too_long');
+        this.ctx.metrics.reject(this.name, 'line_too_long', 1, {
+          position: `${t.path} line ${item.line}`,
+          message: `${item.bytes} bytes, over max_line_bytes (${this.config.max_line_bytes})`,
+        });
         this.log.warn(
           { path: t.path, line: item.line, bytes: item.bytes, max_line_bytes: this.config.max_line_bytes },
           `${t.path} line ${item.line} is ${item.bytes} bytes, over max_line_bytes (${this.config.max_line_bytes}); dropped`,

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseJsonDocument } from '../parsers/json.js';
+import { parseJsonDocument, stringifyJson } from '../parsers/json.js';
 import { ParseError } from '../parsers/record.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { decodeBody, EncodingError, TooLargeError } from './decompress.js';
-import { jsonElementRecord, OverloadedError, type RawRecord, type Sink } from './source.js';
+import { jsonElementRecord, OverloadedError, UnavailableError, type RawRecord, type Sink } from './source.js';
 
 export const HTTP_SOURCE_NAME = 'http';
 
@@ -14,6 +14,7 @@ export const HTTP_SOURCE_NAME = 'http';
  */
 export function frameBody(text: string, contentType: string, format?: string): RawRecord[] {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === RECORDS_CONTENT_TYPE) return decodeRecords(text);
   const wholeDocument = type === 'application/json' || (type === '' && /^\s*\[/.test(text));
   if (wholeDocument) {
     const doc = parseJsonDocument(text);
@@ -37,6 +38,45 @@ export function frameBody(text: string, contentType: string, format?: string): R
       );
     }
     start = end + 1;
+  }
+  return records;
+}
+
+/**
+ * Records already framed by the sender (`vigil ingest` through a running server): NDJSON of
+ * `{text, position, format?, value?}`, so multi-line records (auditd) and decoder-made ones (Zeek
+ * TSV read against its header) arrive as they were read.
+ */
+export const RECORDS_CONTENT_TYPE = 'application/vnd.vigil.records+x-ndjson';
+
+export function encodeRecord(record: RawRecord): string {
+  return stringifyJson(record);
+}
+
+function decodeRecords(text: string): RawRecord[] {
+  const records: RawRecord[] = [];
+  let line = 0;
+  for (const part of text.split('\n')) {
+    line++;
+    if (part.trim() === '') continue;
+    const where = `line ${line}`;
+    let item: unknown;
+    try {
+      item = parseJsonDocument(part);
+    } catch (error) {
+      throw new ParseError('invalid_record', `${where}: ${(error as Error).message}`);
+    }
+    const r = item as Partial<RawRecord> | null;
+    if (r === null || typeof r !== 'object' || typeof r.text !== 'string')
+      throw new ParseError('invalid_record', `${where}: expected an object with a string "text"`);
+    const value =
+      r.value !== null && typeof r.value === 'object' && !Array.isArray(r.value) ? r.value : undefined;
+    records.push({
+      text: r.text,
+      position: typeof r.position === 'string' ? r.position : where,
+      ...(typeof r.format === 'string' ? { format: r.format } : {}),
+      ...(value ? { value } : {}),
+    });
   }
   return records;
 }
@@ -69,10 +109,13 @@ export function registerHttpIngest(app: FastifyInstance, options: HttpIngestOpti
       );
     } catch (error) {
       if (error instanceof TooLargeError) {
-        metrics.reject(source, 'too_large');
+        metrics.reject(source, 'too_large', 1, { position: `request ${request.id}`, message: error.message });
         return reply.code(413).send({ error: 'payload_too_large', message: error.message });
       }
-      metrics.reject(source, 'bad_encoding');
+      metrics.reject(source, 'bad_encoding', 1, {
+        position: `request ${request.id}`,
+        message: (error as EncodingError).message,
+      });
       return reply.code(400).send({ error: 'bad_encoding', message: (error as EncodingError).message });
     }
     const query = request.query as Record<string, string | undefined>;
@@ -81,7 +124,11 @@ export function registerHttpIngest(app: FastifyInstance, options: HttpIngestOpti
       records = frameBody(body.toString('utf8'), String(request.headers['content-type'] ?? ''), query.format);
     } catch (error) {
       const message = error instanceof ParseError ? error.message : String(error);
-      metrics.reject(source, error instanceof ParseError ? error.reason : 'invalid_body');
+      metrics.reject(source, error instanceof ParseError ? error.reason : 'invalid_body', 1, {
+        position: `request ${request.id}`,
+        message,
+        raw: body.toString('utf8', 0, 4096),
+      });
       return reply.code(400).send({ error: 'invalid_body', message: `request ${request.id}: ${message}` });
     }
     metrics.received.inc({ source }, records.length);
@@ -94,11 +141,24 @@ export function registerHttpIngest(app: FastifyInstance, options: HttpIngestOpti
       return reply.code(200).send(result);
     } catch (error) {
       if (error instanceof OverloadedError) {
-        metrics.reject(source, 'overloaded', records.length);
+        metrics.reject(source, 'overloaded', records.length, {
+          position: `request ${request.id}`,
+          message: `pipeline full: answered 429, the sender retries (${records.length} records)`,
+        });
         return reply
           .code(429)
           .header('retry-after', String(error.retryAfterSeconds))
           .send({ error: 'overloaded', message: error.message });
+      }
+      if (error instanceof UnavailableError) {
+        metrics.reject(source, 'unavailable', records.length, {
+          position: `request ${request.id}`,
+          message: `answered 503, the sender retries: ${error.message}`,
+        });
+        return reply
+          .code(503)
+          .header('retry-after', String(error.retryAfterSeconds))
+          .send({ error: 'unavailable', message: error.message });
       }
       throw error;
     }

@@ -3,8 +3,10 @@ import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { parseJsonDocument } from '../parsers/json.js';
+import type { LineDecoder } from '../parsers/decoder.js';
 import { ParseError } from '../parsers/record.js';
-import { jsonElementRecord, type RawRecord } from './source.js';
+import { detectLineDecoder, lineDecoderFor } from '../parsers/registry.js';
+import { jsonElementRecord, type RawRecord, type RecordError } from './source.js';
 
 /** The largest whole JSON document (array or object file) read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024;
@@ -13,6 +15,8 @@ export interface ImportChunk {
   records: RawRecord[];
   /** Bytes of the file (compressed, as on disk) read so far, for progress. */
   bytesRead: number;
+  /** Lines a line decoder could not use (e.g. a Zeek TSV line with the wrong field count): rejected. */
+  issues?: RecordError[];
 }
 
 export interface ImportOptions {
@@ -91,8 +95,34 @@ export async function* importFile(path: string, options: ImportOptions = {}): As
   let carry = '';
   let lineNo = 0;
   let batch: RawRecord[] = [];
+  let issues: RecordError[] = [];
   const docParts: string[] = [];
   let docBytes = 0;
+  // Formats whose records span lines or need a header (Zeek TSV, auditd) go through a decoder,
+  // chosen by the format asked for or by the first non-empty line.
+  let decoder: LineDecoder | undefined = lineFormat ? lineDecoderFor(lineFormat)?.create() : undefined;
+  let sniffed = lineFormat !== undefined;
+  const take = (line: string): void => {
+    const position = `${path} line ${lineNo}`;
+    if (!sniffed) {
+      sniffed = true;
+      decoder = detectLineDecoder(line)?.create();
+    }
+    if (decoder) {
+      const out = decoder.push(line, position);
+      for (const r of out.records) batch.push(r);
+      for (const i of out.issues ?? [])
+        issues.push({ position: i.position, reason: i.reason, message: i.message });
+    } else batch.push(lineFormat ? { text: line, position, format: lineFormat } : { text: line, position });
+  };
+  const full = () => batch.length >= batchSize || issues.length >= batchSize;
+  const chunkOf = (): ImportChunk => {
+    const out: ImportChunk =
+      issues.length > 0 ? { records: batch, bytesRead, issues } : { records: batch, bytesRead };
+    batch = [];
+    issues = [];
+    return out;
+  };
   for await (const chunk of stream as AsyncIterable<string>) {
     if (mode === undefined) {
       const peek = (carry + chunk).trimStart();
@@ -130,15 +160,8 @@ export async function* importFile(path: string, options: ImportOptions = {}): As
       start = end + 1;
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (line.trim() === '') continue;
-      batch.push(
-        lineFormat
-          ? { text: line, position: `${path} line ${lineNo}`, format: lineFormat }
-          : { text: line, position: `${path} line ${lineNo}` },
-      );
-      if (batch.length >= batchSize) {
-        yield { records: batch, bytesRead };
-        batch = [];
-      }
+      take(line);
+      if (full()) yield chunkOf();
     }
     carry = text.slice(start);
   }
@@ -159,14 +182,10 @@ export async function* importFile(path: string, options: ImportOptions = {}): As
     });
   } else if (carry.trim() !== '') {
     lineNo++;
-    const line = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
-    batch.push(
-      lineFormat
-        ? { text: line, position: `${path} line ${lineNo}`, format: lineFormat }
-        : { text: line, position: `${path} line ${lineNo}` },
-    );
+    take(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
   }
-  if (batch.length > 0) yield { records: batch, bytesRead };
+  if (decoder) for (const r of decoder.end()) batch.push(r);
+  if (batch.length > 0 || issues.length > 0) yield chunkOf();
 }
 
 export function fileSize(path: string): number {

@@ -62,6 +62,17 @@ export class OverloadedError extends Error {
   }
 }
 
+/** Vigil cannot accept now (the buffer's disk refuses writes); retry after `retryAfterSeconds` (HTTP 503). */
+export class UnavailableError extends Error {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
 export interface SourceContext {
   sink: Sink;
   metrics: Metrics;

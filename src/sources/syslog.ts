@@ -17,6 +17,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { z } from 'zod';
 import {
   OverloadedError,
+  UnavailableError,
   type RawRecord,
   type Source,
   type SourceContext,
@@ -555,10 +556,23 @@ export class SyslogSource implements Source {
     const done = submitted.then(
       () => undefined,
       (error: unknown) => {
-        if (error instanceof OverloadedError) {
-          this.ctx.metrics.reject(this.name, 'overloaded', records.length);
+        if (error instanceof OverloadedError || error instanceof UnavailableError) {
+          this.ctx.metrics.reject(
+            this.name,
+            error instanceof OverloadedError ? 'overloaded' : 'unavailable',
+            records.length,
+            {
+              position: records[0]?.position,
+              message: `${error.message}: ${records.length} UDP records dropped`,
+              raw: records[0]?.text,
+            },
+          );
         } else {
-          this.ctx.metrics.reject(this.name, 'sink_error', records.length);
+          this.ctx.metrics.reject(this.name, 'sink_error', records.length, {
+            position: records[0]?.position,
+            message: String(error),
+            raw: records[0]?.text,
+          });
           this.ctx.log.error(
             { source: this.name, records: records.length, first: records[0]?.position, err: String(error) },
             'syslog batch not stored',
@@ -578,7 +592,7 @@ export class SyslogSource implements Source {
    */
   countFramingError(reason: string, position: string, detail: string, loud = false): void {
     this.ctx.metrics.received.inc({ source: this.name });
-    this.ctx.metrics.reject(this.name, reason);
+    this.ctx.metrics.reject(this.name, reason, 1, { position, message: detail });
     this.ctx.log[loud ? 'warn' : 'debug'](
       { source: this.name, position, reason, detail },
       'syslog frame rejected',

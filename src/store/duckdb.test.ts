@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { tempDir } from '../e2e/harness.js';
 import { ocsfEvent, OcsfClass } from '../normalize/ocsf.js';
 import { EventStore, StoreLockedError } from './duckdb.js';
+import { eventsTableDdl } from './schema.js';
 
 function processEvent(i: number) {
   const event = ocsfEvent(
@@ -88,6 +90,26 @@ describe('event store', () => {
       { encoding: 'utf8' },
     );
     assert.equal(child.stdout.trim(), StoreLockedError.name);
+    await store.close();
+  });
+
+  test('a store created before the network columns gets them on open, and appends still line up', async () => {
+    const dir = tempDir();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const old = await DuckDBInstance.create(join(dir, 'events.duckdb'));
+    const con = await old.connect();
+    await con.run(eventsTableDdl().replace(/,\s*"bytes"[^]*\)$/, '\n)'));
+    con.closeSync();
+    old.closeSync();
+    const store = await EventStore.open(dir);
+    const event = processEvent(1);
+    Object.assign(event, {
+      traffic: { bytes: 1500, bytes_in: 1000, bytes_out: 500 },
+      connection_info: { protocol_name: 'tcp' },
+    });
+    await store.append([{ event, source: 'test' }]);
+    const row = await store.query('SELECT host, bytes, bytes_in, bytes_out, protocol FROM events');
+    assert.deepEqual(row.rows, [['ws-1', 1500, 1000, 500, 'tcp']]);
     await store.close();
   });
 });

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { OcsfEvent } from '../normalize/ocsf.js';
-import { stringifyJson } from '../parsers/json.js';
 import { ipToBigInt } from './ip.js';
+import { storedEventJson } from './event-json.js';
 import { EVENT_COLUMNS, type ColumnDef } from './schema.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
@@ -13,7 +13,17 @@ export interface StoreInput {
   source: string;
   /** The parser that read the raw record. For `json`, `unmapped` is not stored twice (see eventRow). */
   format?: string;
+  /** The write-ahead buffer entry it came from (see schema.ts `wal_seq`). */
+  walSeq?: number;
+  /** The record's parsed fields, for detection on the way in (not stored: raw_data has them). */
+  fields?: Record<string, unknown>;
 }
+
+/** Events made from events once they have their ids (detection findings), stored with them. */
+export type Derive = (stored: readonly StoreInput[]) => StoreInput[];
+
+/** Appender rows (table column order, IP columns followed by their numeric twin). */
+export type StoredRows = readonly (readonly unknown[])[];
 
 export interface StoreOptions {
   /** Open without writing (a second process searching a store that nobody serves). */
@@ -86,9 +96,16 @@ function integerOrNull(v: string | number | bigint | undefined, max: number): nu
 }
 
 /** One event → one row in table column order (see COLUMN_KINDS in worker.ts). */
-export function eventRow(event: OcsfEvent, source: string, id: number, format?: string): unknown[] {
+export function eventRow(
+  event: OcsfEvent,
+  source: string,
+  id: number,
+  format?: string,
+  walSeq?: number,
+): unknown[] {
   event.metadata.uid = String(id);
   const row: unknown[] = [];
+  const stored = new Map<string, unknown>();
   for (const { column, getters } of COLUMN_GETTERS) {
     switch (column.name) {
       case 'id':
@@ -96,42 +113,47 @@ export function eventRow(event: OcsfEvent, source: string, id: number, format?: 
         continue;
       case 'source':
         row.push(source);
+        stored.set('source', source);
         continue;
-      case 'data': {
-        // A JSON record's original fields are its raw_data: storing them again under `unmapped`
-        // would double the bytes written. They are read back from raw_data (search re-derives
-        // `unmapped` with the same pure normalizer; queries read the raw JSON).
-        const { raw_data: _raw, unmapped, ...rest } = event;
-        row.push(stringifyJson(format === 'json' || unmapped === undefined ? rest : { ...rest, unmapped }));
+      case 'data':
+        // Without what the other columns hold (see event-json.ts). A JSON record's original
+        // fields are its raw_data: search re-derives `unmapped` from it with the same normalizer.
+        row.push(storedEventJson(event, stored, format !== 'json'));
         continue;
-      }
       case 'raw_format':
         row.push(format ?? null);
+        continue;
+      case 'wal_seq':
+        row.push(walSeq ?? null);
         continue;
       case 'raw_data':
         row.push(typeof event.raw_data === 'string' ? event.raw_data : null);
         continue;
     }
     const value = firstScalar(getters, event);
+    let cell: unknown;
     switch (column.type) {
       case 'TIMESTAMP': {
-        const ms = Number(value);
-        row.push(value !== undefined && Number.isFinite(ms) ? ms : null);
+        // Whole milliseconds: what the column gives back (the evidence leaf hashes these values).
+        const ms = Math.round(Number(value));
+        cell = value !== undefined && Number.isFinite(ms) ? ms : null;
         break;
       }
       case 'BIGINT':
-        row.push(integerOrNull(value, Number.MAX_SAFE_INTEGER));
+        cell = integerOrNull(value, Number.MAX_SAFE_INTEGER);
         break;
       case 'INTEGER':
-        row.push(integerOrNull(value, 2 ** 31 - 1));
+        cell = integerOrNull(value, 2 ** 31 - 1);
         break;
       case 'SMALLINT':
-        row.push(integerOrNull(value, 2 ** 15 - 1));
+        cell = integerOrNull(value, 2 ** 15 - 1);
         break;
       default:
-        row.push(value === undefined ? null : String(value));
-        if (column.ip) row.push(value === undefined ? null : (ipToBigInt(String(value)) ?? null));
+        cell = value === undefined ? null : String(value);
     }
+    row.push(cell);
+    stored.set(column.name, cell);
+    if (column.ip) row.push(value === undefined ? null : (ipToBigInt(String(value)) ?? null));
   }
   return row;
 }
@@ -185,6 +207,8 @@ export class EventStore {
       // Checkpoints rewrite the table's last, partly filled row group; with DuckDB's 16 MB default
       // they came every few batches and cost more than the appends. Commits stay durable (WAL).
       checkpoint_threshold: options.checkpointThreshold ?? '256MB',
+      // The current storage format: zstd for strings (see schema.ts). Applies to new stores.
+      storage_compatibility_version: 'latest',
     };
     if (options.readOnly) config.access_mode = 'READ_ONLY';
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
@@ -218,15 +242,29 @@ export class EventStore {
    * Append events durably (one DuckDB transaction, committed before the promise resolves).
    * Assigns each event its id (`metadata.uid`). Appends are applied in call order.
    */
-  append(inputs: readonly StoreInput[]): Promise<{ firstId: number; count: number }> {
+  append(inputs: readonly StoreInput[], derive?: Derive): Promise<{ firstId: number; count: number }> {
     const firstId = this.nextId;
     if (inputs.length === 0) return Promise.resolve({ firstId, count: 0 });
-    const rows = inputs.map((input, i) => eventRow(input.event, input.source, firstId + i, input.format));
-    this.nextId += inputs.length;
+    const rows = inputs.map((input, i) =>
+      eventRow(input.event, input.source, firstId + i, input.format, input.walSeq),
+    );
+    // Derived events (findings) get the next ids and go in the same transaction.
+    if (derive) {
+      const derived = derive(inputs);
+      for (const input of derived)
+        rows.push(eventRow(input.event, input.source, firstId + rows.length, input.format, input.walSeq));
+    }
+    const count = rows.length;
+    this.nextId += count;
     const write = this.request<void>({ op: 'append', rows }).then(
-      () => ({ firstId, count: inputs.length }),
+      () => {
+        this.onCommit?.(rows);
+        return { firstId, count };
+      },
       (error: Error) => {
-        // Ids of a failed batch are not reused out of order: the retry gets fresh ones.
+        // Ids stay gapless (event id N is evidence leaf N-1): a failed batch gives its ids back
+        // when nothing was issued after it (the pipeline writes one batch at a time).
+        if (this.nextId === firstId + count) this.nextId = firstId;
         throw error;
       },
     );
@@ -242,6 +280,45 @@ export class EventStore {
   /** Run a compiled, parameterized query. A query running longer than `timeoutMs` is interrupted. */
   query(sql: string, params: readonly unknown[] = [], timeoutMs = 30_000): Promise<QueryResult> {
     return this.request<QueryResult>({ op: 'query', sql, params: [...params], timeoutMs });
+  }
+
+  /** Called with the rows of every committed append, in commit order (the evidence log). */
+  onCommit: ((rows: StoredRows) => void) | undefined;
+
+  /** The highest event id (0: none). */
+  async maxId(): Promise<number> {
+    const result = await this.query('SELECT coalesce(max(id), 0) FROM events');
+    return Number(result.rows[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Stored rows in id order from `fromId` (up to `toId` inclusive), as the store gives them back,
+   * `columns` in the order asked, in chunks.
+   */
+  async *rowsFrom(
+    fromId: number,
+    columns: readonly string[],
+    toId?: number,
+    chunk = 20_000,
+  ): AsyncGenerator<unknown[][]> {
+    const select = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(', ');
+    let next = fromId;
+    const last = toId ?? (await this.maxId());
+    while (next <= last) {
+      const end = Math.min(last, next + chunk - 1);
+      const result = await this.query(`SELECT ${select} FROM events WHERE id BETWEEN $1 AND $2 ORDER BY id`, [
+        BigInt(next),
+        BigInt(end),
+      ]);
+      if (result.rows.length > 0) yield result.rows;
+      next = end + 1;
+    }
+  }
+
+  /** The highest write-ahead buffer entry stored (0: none): a replay starts after it. */
+  async storedWalSeq(): Promise<number> {
+    const result = await this.query('SELECT coalesce(max(wal_seq), 0) FROM events');
+    return Number(result.rows[0]?.[0] ?? 0);
   }
 
   /** Number of stored events. */

@@ -12,6 +12,10 @@ export interface ColumnDef {
   paths: string[];
   /** The column holds an IP address as text; `<name>_num` holds it as a 128-bit number for CIDR ranges. */
   ip?: boolean;
+  /** Long, repetitive text (raw records, event JSON): stored with zstd, which finds the structure
+   *  rows share (a 450-byte JSON record shrinks to a few dozen bytes) where DuckDB's default
+   *  dictionary/FSST compression cannot. */
+  zstd?: boolean;
 }
 
 export const EVENT_COLUMNS: readonly ColumnDef[] = [
@@ -36,13 +40,22 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = [
   { name: 'dst_port', type: 'INTEGER', paths: ['dst_endpoint.port', 'dst_port'] },
   { name: 'process', type: 'VARCHAR', paths: ['process.name', 'process_name', 'process'] },
   { name: 'pid', type: 'INTEGER', paths: ['process.pid', 'pid'] },
-  { name: 'cmd_line', type: 'VARCHAR', paths: ['process.cmd_line', 'cmd_line'] },
-  { name: 'message', type: 'VARCHAR', paths: ['message'] },
+  { name: 'cmd_line', type: 'VARCHAR', paths: ['process.cmd_line', 'cmd_line'], zstd: true },
+  { name: 'message', type: 'VARCHAR', paths: ['message'], zstd: true },
   /** The parser that read raw_data (`json`, `syslog`, `text`). For `json`, the original fields are
    *  read from raw_data itself and not stored again under data.unmapped. Internal: no field name. */
   { name: 'raw_format', type: 'VARCHAR', paths: [] },
-  { name: 'raw_data', type: 'VARCHAR', paths: ['raw_data'] },
-  { name: 'data', type: 'JSON', paths: [] },
+  { name: 'raw_data', type: 'VARCHAR', paths: ['raw_data'], zstd: true },
+  { name: 'data', type: 'JSON', paths: [], zstd: true },
+  // Network views ("who talked to whom, how much"). Added after `data`: stores created before
+  // get them by ALTER TABLE on open, which appends columns, so the order here is the table's.
+  { name: 'bytes', type: 'BIGINT', paths: ['traffic.bytes', 'bytes'] },
+  { name: 'bytes_in', type: 'BIGINT', paths: ['traffic.bytes_in', 'bytes_in'] },
+  { name: 'bytes_out', type: 'BIGINT', paths: ['traffic.bytes_out', 'bytes_out'] },
+  { name: 'protocol', type: 'VARCHAR', paths: ['connection_info.protocol_name', 'protocol'] },
+  /** Sequence number of the write-ahead buffer entry the event came from: replays after a crash
+   *  start after the highest stored one, so no entry is stored twice. Internal: no field name. */
+  { name: 'wal_seq', type: 'BIGINT', paths: [] },
 ] as const;
 
 /** Field name or OCSF path → column, for the query compiler. */
@@ -55,10 +68,19 @@ export function ipNumberColumn(column: ColumnDef): string {
   return `${column.name}_num`;
 }
 
+/** Statements that add the columns a store created by an older Vigil lacks (idempotent). */
+export function eventsTableMigrations(table = 'events'): string[] {
+  return EVENT_COLUMNS.flatMap((c) => {
+    const add = (name: string, type: string) =>
+      `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS "${name}" ${type}`;
+    return c.ip ? [add(c.name, c.type), add(ipNumberColumn(c), 'UHUGEINT')] : [add(c.name, c.type)];
+  });
+}
+
 /** DDL of the events table. IP columns get a UHUGEINT twin: IPv4 as ::ffff:a.b.c.d, IPv6 as is. */
 export function eventsTableDdl(table = 'events'): string {
   const cols = EVENT_COLUMNS.flatMap((c) => {
-    const def = `"${c.name}" ${c.type}${c.name === 'id' ? ' NOT NULL' : ''}`;
+    const def = `"${c.name}" ${c.type}${c.name === 'id' ? ' NOT NULL' : ''}${c.zstd ? ' USING COMPRESSION zstd' : ''}`;
     return c.ip ? [def, `"${ipNumberColumn(c)}" UHUGEINT`] : [def];
   });
   return `CREATE TABLE IF NOT EXISTS ${table} (\n  ${cols.join(',\n  ')}\n)`;

@@ -11,7 +11,7 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { EVENT_COLUMNS, eventsTableDdl } from './schema.js';
+import { EVENT_COLUMNS, eventsTableDdl, eventsTableMigrations } from './schema.js';
 
 export interface WorkerInit {
   path: string;
@@ -78,7 +78,10 @@ async function main(init: WorkerInit): Promise<void> {
     return;
   }
   const writer: DuckDBConnection | undefined = init.readOnly ? undefined : await instance.connect();
-  if (writer) await writer.run(eventsTableDdl());
+  if (writer) {
+    await writer.run(eventsTableDdl());
+    for (const sql of eventsTableMigrations()) await writer.run(sql);
+  }
   const reader = await instance.connect();
   let lastId = 0;
   const exists = await reader.runAndReadAll(

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DroppedRecords, type DroppedSample } from './dropped.js';
 
 /**
  * Vigil's own telemetry, exposed as Prometheus text at GET /metrics. Every component reports the
@@ -45,13 +46,36 @@ export class Metrics {
     help: 'Failed store writes (retried; the batch stays unacknowledged).',
     registers: [this.registry],
   });
+  readonly detections = new Counter({
+    name: 'vigil_detections_total',
+    help: 'Sigma rule matches stored as Detection Findings, by rule level.',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+  readonly rulesLoaded = new Gauge({
+    name: 'vigil_detection_rules_loaded',
+    help: 'Sigma rules loaded and evaluated on every event.',
+    registers: [this.registry],
+  });
+  readonly detectErrors = new Counter({
+    name: 'vigil_detection_errors_total',
+    help: 'Rule evaluations that failed (the rule did not match that event).',
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
   }
 
-  /** Count a rejected record; reasons are short stable labels (e.g. `invalid_json`). */
-  reject(source: string, reason: string, n = 1): void {
+  /** A bounded sample of what was rejected or dropped, with its error (`vigil dropped`). */
+  readonly dropped = new DroppedRecords();
+
+  /**
+   * Count rejected records; reasons are short stable labels (e.g. `invalid_json`). With a sample
+   * (position, error, raw text), the record is also kept in the bounded sample of `dropped`.
+   */
+  reject(source: string, reason: string, n = 1, sample?: DroppedSample): void {
     this.rejected.inc({ source, reason }, n);
+    this.dropped.record(source, reason, sample, n);
   }
 }
