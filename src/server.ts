@@ -214,6 +214,8 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     await source!.stop();
   };
   const stopAll = async () => {
+    // Pressure off first: sources drain what they hold before they stop.
+    guard.stop();
     for (const source of sources) {
       try {
         await source.stop();
@@ -222,7 +224,6 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       }
     }
     await api.close();
-    guard.stop();
     await opened.close();
     detector?.stop();
     rmSync(serverInfoPath(dataDir), { force: true });

@@ -111,6 +111,28 @@ describe('pipeline', () => {
     assert.equal(writer.stored, 15);
   });
 
+  test('over the memory budget: one batch at a time is admitted, the rest pushed back until it clears', async () => {
+    const writer = new FakeWriter();
+    let open!: () => void;
+    writer.gate = new Promise((r) => (open = r));
+    const { p } = pipeline(writer, { maxQueueEvents: 1000, batchMaxEvents: 10 });
+    p.setMemoryPressure(true);
+    // An empty queue admits a batch, so ingest never stalls for good.
+    const first = p.submit({ source: 's', records: records(3) }, { wait: false });
+    await new Promise((r) => setTimeout(r, 5));
+    // With something queued, pressure pushes back although the queue has room.
+    await assert.rejects(p.submit({ source: 's', records: records(1) }, { wait: false }), OverloadedError);
+    let waitedDone = false;
+    const waited = p.submit({ source: 's', records: records(2) }).then(() => (waitedDone = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(waitedDone, false, 'a waiting source waits');
+    p.setMemoryPressure(false);
+    open();
+    await first;
+    await waited;
+    assert.equal(writer.stored, 5);
+  });
+
   test('a failed write is retried, never dropped', async () => {
     const writer = new FakeWriter();
     writer.failNext = 2;

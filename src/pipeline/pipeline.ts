@@ -108,7 +108,9 @@ export class Pipeline implements Sink {
     // wait for room (TCP) may fill only half the queue: they take room the moment it frees, so
     // without a share of their own, senders that are pushed back and retry (HTTP) would starve.
     const cap = wait ? Math.max(1, Math.floor(this.options.maxQueueEvents / 2)) : this.options.maxQueueEvents;
-    while (this.memoryPressure || (this.queuedEvents > 0 && this.queuedEvents + incoming > cap)) {
+    // Over the memory budget, a batch is admitted only into an empty queue: memory stays where it
+    // is while the collector and the store catch up, and ingest still moves (one batch at a time).
+    while (this.queuedEvents > 0 && (this.memoryPressure || this.queuedEvents + incoming > cap)) {
       if (!wait) throw new OverloadedError(1);
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.closing) throw new OverloadedError(5);
