@@ -7,11 +7,11 @@ import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { readCases, runCase } from '../detect/cases.js';
 import { detectFile, emptyStats, type OfflineMatch, type OfflineStats } from '../detect/offline.js';
-import { SigmaError } from '../detect/sigma/errors.js';
+import { atLeastLevel, defaultWorkers, DetectionPool } from '../detect/parallel.js';
 import { detectionFinding } from '../detect/sigma/finding.js';
 import { loadPlaceholders, loadRuleDocuments } from '../detect/sigma/load.js';
 import type { Placeholders } from '../detect/sigma/modifiers.js';
-import { LEVELS, type Level, type SigmaDocument } from '../detect/sigma/rule.js';
+import { LEVELS, type Level } from '../detect/sigma/rule.js';
 import { buildRuleSet, type RuleReport, type RuleSetBuild } from '../detect/sigma/ruleset.js';
 import { formatNames } from '../parsers/registry.js';
 import { CliError, Exit } from './exit.js';
@@ -38,14 +38,7 @@ function placeholdersFrom(file: string | undefined): Placeholders | undefined {
 /** Load and compile rules; at least one must be usable. Unsupported ones are reported on stderr. */
 function loadRules(paths: string[], options: { placeholders?: string; minLevel?: Level }): RuleSetBuild {
   mustExist(paths, 'rule path');
-  let documents: (SigmaDocument | SigmaError)[] = loadRuleDocuments(paths);
-  if (options.minLevel) {
-    const floor = LEVELS.indexOf(options.minLevel);
-    documents = documents.filter(
-      (d) =>
-        d instanceof SigmaError || d.kind !== 'rule' || LEVELS.indexOf(d.level ?? 'informational') >= floor,
-    );
-  }
+  const documents = atLeastLevel(loadRuleDocuments(paths), options.minLevel);
   const build = buildRuleSet(documents, { placeholders: placeholdersFrom(options.placeholders) });
   if (build.ruleSet.rules.length === 0)
     throw new CliError(`no usable Sigma rules in ${paths.join(', ')}`, Exit.Usage);
@@ -134,6 +127,7 @@ interface DetectOptions {
   inputFormat: string;
   minLevel?: Level;
   placeholders?: string;
+  workers: string;
 }
 
 async function runDetect(opts: DetectOptions): Promise<void> {
@@ -142,7 +136,31 @@ async function runDetect(opts: DetectOptions): Promise<void> {
     if (statSync(file).isDirectory()) throw new CliError(`${file} is a directory; give files`, Exit.Usage);
   }
   const started = performance.now();
-  const { ruleSet } = loadRules(opts.rules, opts);
+  const workers = Number(opts.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    throw new CliError(`--workers must be a whole number from 1 to 256, not '${opts.workers}'`, Exit.Usage);
+  // Workers build their rule sets while this thread checks the rules and reports what won't load.
+  const poolStarting =
+    workers > 1
+      ? DetectionPool.start(
+          {
+            rules: opts.rules,
+            ...(opts.placeholders ? { placeholders: opts.placeholders } : {}),
+            ...(opts.minLevel ? { minLevel: opts.minLevel } : {}),
+          },
+          workers,
+          opts.inputFormat,
+        )
+      : undefined;
+  poolStarting?.catch(() => undefined);
+  let ruleSet;
+  try {
+    ({ ruleSet } = loadRules(opts.rules, opts));
+  } catch (error) {
+    await (await poolStarting?.catch(() => undefined))?.close();
+    throw error;
+  }
+  const pool = await poolStarting;
   const out = new LineWriter();
   if (opts.format === 'csv') out.push(CSV_COLUMNS.join(','));
   if (opts.format === 'table')
@@ -153,12 +171,14 @@ async function runDetect(opts: DetectOptions): Promise<void> {
   let doneBytes = 0;
   try {
     for (const file of opts.input) {
+      const options = {
+        format: opts.inputFormat,
+        onMatch: (m: OfflineMatch) => out.push(formatMatch(m, opts.format)),
+        onProgress: (_records: number, bytes: number) => progress.update(stats.records, doneBytes + bytes),
+      };
       try {
-        await detectFile(file, ruleSet, stats, {
-          format: opts.inputFormat,
-          onMatch: (m) => out.push(formatMatch(m, opts.format)),
-          onProgress: (_records, bytes) => progress.update(stats.records, doneBytes + bytes),
-        });
+        if (pool) await pool.detectFile(file, stats, options);
+        else await detectFile(file, ruleSet, stats, options);
       } catch (error) {
         throw new CliError(`${file}: ${(error as Error).message}`, Exit.Failure);
       }
@@ -167,6 +187,7 @@ async function runDetect(opts: DetectOptions): Promise<void> {
   } finally {
     progress.done();
     out.flush();
+    await pool?.close();
   }
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(
@@ -175,8 +196,11 @@ async function runDetect(opts: DetectOptions): Promise<void> {
       `${fmt(stats.rejected)} unreadable records (${seconds.toFixed(1)} s)\n`,
   );
   for (const r of stats.rejections) process.stderr.write(`  e.g. ${r.position}: ${r.message}\n`);
-  if (ruleSet.errors > 0)
-    process.stderr.write(`vigil: ${ruleSet.errors} rule evaluation errors, e.g. ${ruleSet.lastError}\n`);
+  const errors = pool ? pool.errors : ruleSet.errors;
+  if (errors > 0)
+    process.stderr.write(
+      `vigil: ${errors} rule evaluation errors${pool ? '' : `, e.g. ${ruleSet.lastError}`}\n`,
+    );
 }
 
 function reportLine(r: RuleReport): string {
@@ -247,6 +271,7 @@ export function registerDetectCommands(program: Command): void {
     )
     .addOption(new Option('--min-level <level>', 'only rules of this level or above').choices([...LEVELS]))
     .option('--placeholders <file>', 'YAML map of placeholder name → values, for rules using |expand')
+    .option('--workers <n>', 'threads evaluating rules (1: this thread only)', String(defaultWorkers()))
     .addHelpText('after', '\nExit code 0 whether or not anything matched; 1 on I/O errors, 2 on bad usage.')
     .action(async (opts: DetectOptions) => {
       await runDetect(opts);
