@@ -11,9 +11,14 @@ import { WalJournal } from './buffer/journal.js';
 import { Ledger } from './evidence/ledger.js';
 import { Wal } from './buffer/wal.js';
 import { StreamDetector, type StreamDetectOptions } from './detect/stream.js';
+import type { Signal } from './detect/signal.js';
+import { createAnalyzers } from './detect/baseline/index.js';
 import { EventStore, type Derive, type StoreInput } from './store/duckdb.js';
 import type { Logger } from './telemetry/log.js';
 import { Metrics } from './telemetry/metrics.js';
+import { AlertManager } from './alerts/manager.js';
+import { MetricStore, metricStoreOptions } from './metrics/store.js';
+import { SpanStore } from './traces/store.js';
 
 /** How local CLI commands find a running server for a data directory. */
 export interface ServerInfo {
@@ -39,6 +44,9 @@ export interface RunningServer {
   pipeline: Pipeline;
   metrics: Metrics;
   sources: Source[];
+  alerts: AlertManager;
+  spans: SpanStore;
+  metricStore: MetricStore;
   stop(): Promise<void>;
   /**
    * Apply a new configuration without losing in-flight data (SIGHUP): sources whose settings
@@ -72,7 +80,14 @@ export async function openPipeline(
   config: VigilConfig,
   metrics: Metrics,
   log: Logger,
-  options: { buffered?: boolean; derive?: Derive } = {},
+  options: {
+    buffered?: boolean;
+    derive?: Derive;
+    /** Before the buffer is replayed into the store (detection catches up with the store). */
+    beforeReplay?: (store: EventStore) => Promise<void>;
+    /** After every committed append (detection hands its signals on). */
+    onCommit?: () => void;
+  } = {},
 ): Promise<{ store: EventStore; pipeline: Pipeline; ledger: Ledger | undefined; close(): Promise<void> }> {
   const store = await EventStore.open(config.dataDir, {
     memoryLimit: config.store.memory_limit ?? storeMemoryLimit(config.memory.budget_mb ?? defaultBudgetMb()),
@@ -115,6 +130,8 @@ export async function openPipeline(
     metrics,
     log.child({ component: 'pipeline' }),
   );
+  if (options.beforeReplay) await options.beforeReplay(store);
+  if (options.onCommit) store.onCommit = options.onCommit;
   if (journal) {
     const afterSeq = await store.storedWalSeq();
     const replayed = await pipeline.replay(journal.pending(afterSeq));
@@ -127,7 +144,10 @@ export async function openPipeline(
       headIntervalMs: config.evidence.head_interval_ms,
       ...(config.evidence.publish_file ? { publishFile: config.evidence.publish_file } : {}),
     });
-    store.onCommit = (rows) => ledger!.committed(rows);
+    store.onCommit = (rows) => {
+      ledger!.committed(rows);
+      options.onCommit?.();
+    };
   }
   return {
     store,
@@ -147,22 +167,55 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
   const { dataDir } = config;
   mkdirSync(dataDir, { recursive: true });
   const metrics = new Metrics({ processMetrics: true });
-  // Detection first: what the buffer replays at start is evaluated like everything else.
+  // Alerts and detection first: what the buffer replays at start is evaluated like everything
+  // else, and the signals of stored events the detection state had not seen reach the alerts.
+  const alerts = await AlertManager.open({
+    dataDir,
+    config: config.alerts,
+    log: log.child({ component: 'alerts' }),
+  });
+  const toAlerts = (signals: Signal[]) => {
+    alerts
+      .ingest(signals)
+      .catch((error: unknown) => log.error({ err: error }, 'signals not turned into alerts'));
+  };
   let detector: StreamDetector | undefined;
   const detectOptions = (c: VigilConfig): StreamDetectOptions => ({
     rules: c.detect.rules,
     reloadIntervalMs: c.detect.reload_interval_ms,
     ...(c.detect.placeholders ? { placeholders: c.detect.placeholders } : {}),
+    builtin: c.detect.builtin,
+    latenessMs: c.detect.lateness_ms,
+    maxGroups: c.detect.max_groups,
+    stateIntervalMs: c.detect.state_interval_ms,
+    dataDir: c.dataDir,
   });
-  if (config.detect.rules.length > 0) {
-    detector = new StreamDetector(detectOptions(config), metrics, log.child({ component: 'detect' }));
-    detector.start();
-  }
+  const detecting = (c: VigilConfig) => c.detect.rules.length > 0 || c.detect.builtin;
+  const newDetector = (c: VigilConfig) => {
+    const d = new StreamDetector(detectOptions(c), metrics, log.child({ component: 'detect' }));
+    for (const analyzer of createAnalyzers(c.detect)) d.addAnalyzer(analyzer);
+    d.onSignals(toAlerts);
+    d.start();
+    return d;
+  };
+  if (detecting(config)) detector = newDetector(config);
   const derive = (stored: readonly StoreInput[]) => detector?.findings(stored) ?? [];
-  const opened = await openPipeline(config, metrics, log, {
-    buffered: true,
-    ...(detector ? { derive } : {}),
-  });
+  let opened;
+  try {
+    opened = await openPipeline(config, metrics, log, {
+      buffered: true,
+      ...(detector ? { derive } : {}),
+      beforeReplay: async (store) => {
+        const replayed = await detector?.recover(store);
+        if (replayed) log.info({ events: replayed }, 'detection state caught up with the store');
+      },
+      onCommit: () => detector?.committed(),
+    });
+  } catch (error) {
+    detector?.stop();
+    await alerts.close();
+    throw error;
+  }
   const { store, pipeline } = opened;
   const budgetMb = config.memory.budget_mb ?? defaultBudgetMb();
   const guard = new MemoryGuard(budgetMb * 2 ** 20, pipeline, (over, rss) =>
@@ -174,6 +227,13 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       : log.info({ rssMb: Math.round(rss / 2 ** 20), budgetMb }, 'back under the memory budget'),
   );
   guard.start();
+  // Spans and metric points have their own stores (OTLP, Prometheus); alerts their own journal.
+  const metricOptions = metricStoreOptions(config.metrics);
+  const spans = await SpanStore.open(dataDir);
+  const metricStore = await MetricStore.open(dataDir, metricOptions);
+  metricStore.startDownsampling(metricOptions.downsampleIntervalMs, (error) =>
+    log.error({ err: error }, 'metric downsampling failed; raw points are kept'),
+  );
   const tokens = new TokenStore(dataDir);
   const api = buildApi(
     {
@@ -201,6 +261,7 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       metrics,
       log: log.child({ source: entry.name }),
       dataDir,
+      signals: { spans, metrics: metricStore },
     });
     await source.start();
     sources.push(source);
@@ -226,6 +287,9 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     await api.close();
     await opened.close();
     detector?.stop();
+    await alerts.close();
+    await spans.close();
+    await metricStore.close();
     rmSync(serverInfoPath(dataDir), { force: true });
   };
   try {
@@ -281,14 +345,14 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       }
     }
     pipeline.setTransforms(nextTransforms);
-    if (next.detect.rules.length === 0) {
+    await alerts.reconfigure(next.alerts);
+    if (!detecting(next)) {
       detector?.stop();
       detector = undefined;
       pipeline.setDerive(undefined);
     } else if (detector) detector.configure(detectOptions(next));
     else {
-      detector = new StreamDetector(detectOptions(next), metrics, log.child({ component: 'detect' }));
-      detector.start();
+      detector = newDetector(next);
       pipeline.setDerive(derive);
     }
     info.sources = Object.fromEntries(sources.map((s) => [s.name, s.describe()]));
@@ -304,6 +368,9 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     pipeline,
     metrics,
     sources,
+    alerts,
+    spans,
+    metricStore,
     stop: () => (stopping ??= stopAll()),
     reload,
   };

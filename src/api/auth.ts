@@ -1,23 +1,133 @@
+/**
+ * Who may do what: permissions, roles (built-in and configured) and data classes, and the API
+ * tokens. Every API route names the permission it needs; a role grants permissions and the data
+ * classes whose events its searches may return (a WHERE predicate of every compiled query, see
+ * query/compile.ts `dataClasses`). Pure apart from TokenStore, which keeps token hashes on disk.
+ */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DATA_CLASSES, type DataClass } from '../store/schema.js';
 
-/** What a role may do. Every API route names the permission it needs. */
-export const ROLES = {
-  admin: ['ingest', 'search', 'metrics', 'tokens', 'evidence'],
-  analyst: ['search', 'metrics'],
-  /** Evidence (verification, export with proofs), read-only. */
-  auditor: ['evidence', 'metrics'],
-  ingest: ['ingest'],
-  monitor: ['metrics'],
-} as const satisfies Record<string, readonly string[]>;
+export { DATA_CLASSES, type DataClass } from '../store/schema.js';
 
-export type Role = keyof typeof ROLES;
-export type Permission = (typeof ROLES)[Role][number];
+/** Every permission a route can require. */
+export const PERMISSIONS = [
+  'ingest',
+  'search',
+  /** Vigil's own Prometheus metrics (`/metrics`). */
+  'metrics',
+  /** Metric queries over stored metrics (application data). */
+  'metrics:read',
+  'traces:read',
+  'alerts:read',
+  'alerts:write',
+  'tokens',
+  'users',
+  'evidence',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
-export function isRole(value: string): value is Role {
-  return Object.hasOwn(ROLES, value);
+export interface RoleDef {
+  permissions: readonly Permission[];
+  /** The data classes this role's searches (and evidence exports) may return. */
+  data_classes: readonly DataClass[];
 }
+
+/** The built-in roles (docs/security.md has the table). */
+export const BUILTIN_ROLES = {
+  admin: { permissions: PERMISSIONS, data_classes: DATA_CLASSES },
+  /** Reads everything but the audit log and evidence. */
+  analyst: {
+    permissions: ['search', 'alerts:read', 'traces:read', 'metrics:read', 'metrics'],
+    data_classes: ['security', 'application'],
+  },
+  /** Works alerts (and their playbook actions) over security data. */
+  responder: {
+    permissions: ['search', 'alerts:read', 'alerts:write'],
+    data_classes: ['security'],
+  },
+  /** Application telemetry only: OTLP logs, traces, metrics; never security events. */
+  developer: {
+    permissions: ['search', 'traces:read', 'metrics:read'],
+    data_classes: ['application'],
+  },
+  /** Evidence (verification, export with proofs) and the audit log, read-only. */
+  auditor: { permissions: ['evidence', 'search', 'metrics'], data_classes: ['audit'] },
+  ingest: { permissions: ['ingest'], data_classes: [] },
+  monitor: { permissions: ['metrics'], data_classes: [] },
+} as const satisfies Record<string, RoleDef>;
+
+export type BuiltinRole = keyof typeof BUILTIN_ROLES;
+/** A role name: built-in or configured (`auth.roles`). */
+export type Role = string;
+
+/** The permissions of each built-in role. */
+export const ROLES: Readonly<Record<string, readonly Permission[]>> = Object.fromEntries(
+  Object.entries(BUILTIN_ROLES).map(([name, def]) => [name, def.permissions]),
+);
+
+/** A built-in role name (what the CLI offers). */
+export function isRole(value: string): value is BuiltinRole {
+  return Object.hasOwn(BUILTIN_ROLES, value);
+}
+
+/** A configured role is invalid: unknown permission or data class, or a built-in name. */
+export class RoleError extends Error {
+  constructor(role: string, reason: string) {
+    super(`auth.roles.${role}: ${reason}`);
+    this.name = 'RoleError';
+  }
+}
+
+/** The built-in roles plus the configured ones, validated once. */
+export class RoleSet {
+  private readonly roles: ReadonlyMap<string, RoleDef>;
+
+  constructor(custom: Readonly<Record<string, { permissions: readonly string[]; data_classes: readonly string[] }>> = {}) {
+    const roles = new Map<string, RoleDef>(Object.entries(BUILTIN_ROLES));
+    for (const [name, def] of Object.entries(custom)) {
+      if (!/^[a-z][\w.-]{0,63}$/i.test(name)) throw new RoleError(name, 'a role name is a word of up to 64 characters');
+      if (roles.has(name)) throw new RoleError(name, 'a built-in role cannot be redefined');
+      for (const p of def.permissions)
+        if (!(PERMISSIONS as readonly string[]).includes(p))
+          throw new RoleError(name, `unknown permission ${JSON.stringify(p)}; known: ${PERMISSIONS.join(', ')}`);
+      for (const c of def.data_classes)
+        if (!(DATA_CLASSES as readonly string[]).includes(c))
+          throw new RoleError(name, `unknown data class ${JSON.stringify(c)}; known: ${DATA_CLASSES.join(', ')}`);
+      roles.set(name, {
+        permissions: [...new Set(def.permissions)] as Permission[],
+        data_classes: [...new Set(def.data_classes)] as DataClass[],
+      });
+    }
+    this.roles = roles;
+  }
+
+  has(role: string): boolean {
+    return this.roles.has(role);
+  }
+
+  get(role: string): RoleDef | undefined {
+    return this.roles.get(role);
+  }
+
+  names(): string[] {
+    return [...this.roles.keys()];
+  }
+
+  /** Whether the role grants the permission (an unknown role grants nothing). */
+  can(role: string, permission: Permission): boolean {
+    return this.roles.get(role)?.permissions.includes(permission) ?? false;
+  }
+
+  /** The data classes the role's searches may return (an unknown role: none). */
+  dataClasses(role: string): readonly DataClass[] {
+    return this.roles.get(role)?.data_classes ?? [];
+  }
+}
+
+/** The built-in roles alone. */
+export const BUILTIN_ROLE_SET = new RoleSet();
 
 export interface TokenRecord {
   id: string;
@@ -29,9 +139,17 @@ export interface TokenRecord {
 }
 
 export interface Principal {
+  /** The token's or the login session's id. */
   tokenId: string;
+  /** The token's name or the user's name. */
   name: string;
   role: Role;
+  /** How the caller authenticated (absent: an API token). */
+  kind?: 'token' | 'session';
+  /** Set by the API once authorized: what the role grants. */
+  permissions?: readonly Permission[];
+  /** Set by the API once authorized: the data classes the caller's searches may return. */
+  dataClasses?: readonly DataClass[];
 }
 
 const TOKEN_PREFIX = 'vgl_';
@@ -119,6 +237,6 @@ export class TokenStore {
   }
 }
 
-export function can(principal: Principal, permission: Permission): boolean {
-  return (ROLES[principal.role] as readonly string[]).includes(permission);
+export function can(principal: Principal, permission: Permission, roles: RoleSet = BUILTIN_ROLE_SET): boolean {
+  return roles.can(principal.role, permission);
 }

@@ -7,13 +7,17 @@ import { formatNames } from '../parsers/registry.js';
 import { parseTimeBound } from '../query/timerange.js';
 import { startServer } from '../server.js';
 import { createLogger } from '../telemetry/log.js';
+import { registerAlertCommands } from './alerts.js';
 import { runDemo } from './demo.js';
 import { registerDetectCommands } from './detect.js';
 import { showDropped, type DroppedOptions } from './dropped.js';
 import { registerEvidenceCommands } from './evidence.js';
+import { registerUserCommands } from './users.js';
 import { waitForSignal } from './signals.js';
 import { CliError, Exit } from './exit.js';
 import { formatSummary, ingestFiles } from './ingest.js';
+import { registerMetricCommands } from './metrics.js';
+import { registerTraceCommands } from './traces.js';
 import { searchDataDir } from './local.js';
 import { formatResult, type OutputFormat } from './output.js';
 
@@ -141,6 +145,7 @@ program
   });
 
 registerEvidenceCommands(program, dataDirOption);
+registerUserCommands(program, dataDirOption);
 
 const token = program.command('token').description('Manage API tokens (only their hashes are stored).');
 token
@@ -196,6 +201,9 @@ config
   });
 
 registerDetectCommands(program);
+registerAlertCommands(program);
+registerTraceCommands(program);
+registerMetricCommands(program, dataDirOption);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,6 +36,9 @@ export interface VigilConfig {
   memory: RawConfig['memory'];
   detect: RawConfig['detect'];
   evidence: RawConfig['evidence'];
+  auth: RawConfig['auth'];
+  alerts: RawConfig['alerts'];
+  metrics: RawConfig['metrics'];
   sources: ComponentConfig<SourceType>[];
   transforms: ComponentConfig<TransformType>[];
 }
@@ -112,6 +115,9 @@ export function resolveConfig(raw: unknown, file: string, dataDirOverride?: stri
     memory: config.memory,
     detect: config.detect,
     evidence: config.evidence,
+    auth: config.auth,
+    alerts: config.alerts,
+    metrics: config.metrics,
     sources,
     transforms,
   };

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { alertsConfigSchema } from '../alerts/config.js';
+import { metricStoreSchema } from '../metrics/store.js';
+import { baselineConfigSchema } from '../detect/baseline/index.js';
 
 /**
  * Vigil's configuration file (vigil.yaml). This schema is the single source of truth for the
@@ -23,9 +26,31 @@ export const apiSchema = z
       .default(16 * 1024 * 1024)
       .describe('Largest accepted request body after decompression; larger bodies get 413.'),
     tls: z
-      .object({ cert: z.string(), key: z.string() })
+      .object({
+        cert: z.string(),
+        key: z.string(),
+        client_ca: z
+          .string()
+          .optional()
+          .describe('CA certificates (PEM file) that client certificates must chain to (mutual TLS).'),
+        require_client_cert: z
+          .boolean()
+          .default(false)
+          .describe('Refuse clients without a certificate signed by client_ca.'),
+        reload_interval_ms: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(5000)
+          .describe('How often the certificate files are checked for a rotation (0: only on SIGHUP).'),
+      })
+      .strict()
+      .refine((t) => !t.require_client_cert || t.client_ca !== undefined, {
+        message: 'require_client_cert needs client_ca',
+        path: ['client_ca'],
+      })
       .optional()
-      .describe('Serve HTTPS with this certificate and key (PEM files).'),
+      .describe('Serve HTTPS with this certificate and key (PEM files), reloaded when they change.'),
   })
   .strict();
 
@@ -134,6 +159,31 @@ export const detectSchema = z
       .nonnegative()
       .default(5000)
       .describe('How often rule files are checked for changes (0: only on SIGHUP).'),
+    builtin: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Vigil's own rules (docs/detection.md): spraying and brute force, PowerShell then a new peer, ...",
+      ),
+    lateness_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60_000)
+      .describe('How late (event time) an event may arrive and still count in correlation windows.'),
+    state_interval_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Save correlation windows and baselines this often (and at stop); a crash replays the rest.'),
+    max_groups: z
+      .number()
+      .int()
+      .positive()
+      .default(200_000)
+      .describe('Most correlation and sequence groups kept in memory (least recently used go first).'),
+    ...baselineConfigSchema.shape,
   })
   .strict();
 
@@ -153,6 +203,56 @@ export const evidenceSchema = z
   })
   .strict();
 
+const PERMISSION_NAMES = [
+  'ingest',
+  'search',
+  'metrics',
+  'metrics:read',
+  'traces:read',
+  'alerts:read',
+  'alerts:write',
+  'tokens',
+  'users',
+  'evidence',
+] as const;
+const BUILTIN_ROLE_NAMES = ['admin', 'analyst', 'responder', 'developer', 'auditor', 'ingest', 'monitor'];
+
+export const authSchema = z
+  .object({
+    roles: z
+      .record(
+        z.string().regex(/^[a-z][\w.-]{0,63}$/i, 'a role name is a word of up to 64 characters'),
+        z
+          .object({
+            permissions: z.array(z.enum(PERMISSION_NAMES)).describe('What the role may do.'),
+            data_classes: z
+              .array(z.enum(['security', 'application', 'audit']))
+              .default([])
+              .describe('Which events its searches may return.'),
+          })
+          .strict(),
+      )
+      .default({})
+      .refine((roles) => !Object.keys(roles).some((r) => BUILTIN_ROLE_NAMES.includes(r)), {
+        message: `a built-in role (${BUILTIN_ROLE_NAMES.join(', ')}) cannot be redefined`,
+      })
+      .describe('Roles besides the built-in ones (docs/security.md).'),
+    session_ttl_ms: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(8 * 3600_000)
+      .describe('How long a login session lasts.'),
+    login_max_failures: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('Failed logins per user and address within 15 minutes before that pair is locked out.'),
+    audit: z.boolean().default(true).describe('Record the audit log (logins, searches, changes, denials).'),
+  })
+  .strict();
+
 const componentSchema = z.object({ type: z.string(), name: z.string().optional() }).passthrough();
 
 export const configSchema = z
@@ -168,6 +268,9 @@ export const configSchema = z
     memory: memorySchema.default(memorySchema.parse({})),
     detect: detectSchema.default(detectSchema.parse({})),
     evidence: evidenceSchema.default(evidenceSchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
+    alerts: alertsConfigSchema.default(alertsConfigSchema.parse({})),
+    metrics: metricStoreSchema.default(metricStoreSchema.parse({})),
     sources: z
       .array(componentSchema)
       .optional()

@@ -3,6 +3,7 @@
  * rate anomaly or a first-seen pair. Signals are stored as OCSF Detection Findings and become (or
  * join) alerts. This is the contract between `detect/` and `alerts/`.
  */
+import type { OcsfEvent } from '../normalize/ocsf.js';
 
 export type SignalKind = 'sigma' | 'correlation' | 'sequence' | 'anomaly' | 'first_seen';
 
@@ -42,7 +43,21 @@ export function attackFromTags(tags: readonly string[]): Signal['attack'] {
     if (!lower.startsWith('attack.')) continue;
     const rest = lower.slice(7);
     if (/^t\d{4}(\.\d{3})?$/.test(rest)) techniques.push(rest.toUpperCase());
-    else if (/^[a-z][a-z_-]+$/.test(rest) && !/^(g|s)\d{4}$/.test(rest)) tactics.push(rest.replace(/_/g, '-'));
+    else if (/^[a-z][a-z_-]+$/.test(rest) && !/^(g|s)\d{4}$/.test(rest))
+      tactics.push(rest.replace(/_/g, '-'));
   }
   return { tactics: [...new Set(tactics)], techniques: [...new Set(techniques)] };
+}
+
+/**
+ * A pluggable stateful detector the stream runs on every stored event (baselines, rates,
+ * first-seen pairs). `observe` gets the normalized event (with its store id in metadata.uid) and
+ * its event time; its signals are stored as findings and can be steps of sequence rules
+ * (`signal: <rule id>`). `snapshot`/`restore` carry its state across restarts (JSON).
+ */
+export interface StreamAnalyzer {
+  name: string;
+  observe(event: OcsfEvent, time: number): Signal[];
+  snapshot(): unknown;
+  restore(state: unknown): void;
 }

@@ -50,7 +50,7 @@ test('rules evaluated in the stream store searchable Detection Findings that poi
     [
       `api: { address: 127.0.0.1, port: ${await freePort()} }`,
       'sources: []',
-      `detect: { rules: [${JSON.stringify(rules)}] }`,
+      `detect: { rules: [${JSON.stringify(rules)}], builtin: false }`,
     ].join('\n'),
     dir,
   );

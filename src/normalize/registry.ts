@@ -5,6 +5,7 @@ import { cloudtrailNormalizer } from './cloudtrail.js';
 import { genericJsonNormalizer } from './generic.js';
 import { githubNormalizer } from './github.js';
 import { oktaNormalizer } from './okta.js';
+import { otlpNormalizer } from './otlp.js';
 import { sbomNormalizer } from './sbom.js';
 import { suricataNormalizer } from './suricata.js';
 import type { Normalizer } from './normalizer.js';
@@ -29,6 +30,7 @@ export const NORMALIZERS: readonly Normalizer[] = [
   sbomNormalizer,
   zeekNormalizer,
   suricataNormalizer,
+  otlpNormalizer,
   genericJsonNormalizer,
   textNormalizer,
 ];

@@ -12,7 +12,7 @@
  */
 import { cidrRange, ipToBigInt, IPV4_MAPPED_BASE } from '../store/ip.js';
 import { RESTORABLE_COLUMNS } from '../store/event-json.js';
-import { FIELD_COLUMNS, ipNumberColumn } from '../store/schema.js';
+import { DATA_CLASSES, DEFAULT_DATA_CLASS, FIELD_COLUMNS, ipNumberColumn } from '../store/schema.js';
 import { QuerySyntaxError, type ValuePart } from './lexer.js';
 import {
   parseQuery,
@@ -41,6 +41,12 @@ export interface CompileOptions {
   now?: number;
   /** Rows returned when neither `| head` nor `limit` says: 100 for events, 10,000 for tables. */
   defaultLimit?: number;
+  /**
+   * The data classes the caller may see (its role's scope): the events table is filtered by
+   * `data_class IN (...)` before any search, stage or aggregation sees a row. Absent: no scope
+   * (Vigil itself, the local CLI); empty: nothing.
+   */
+  dataClasses?: readonly string[];
 }
 
 export interface CompiledQuery {
@@ -290,6 +296,16 @@ class Compiler {
 
   compile(query: Query): CompiledQuery {
     const where: string[] = [];
+    const scope = this.options.dataClasses;
+    if (scope !== undefined && !DATA_CLASSES.every((c) => scope.includes(c))) {
+      // First and innermost: every later stage reads this relation, wrapped or not.
+      const classes = [...new Set(scope)].map((c) => this.params.add(c));
+      where.push(
+        classes.length === 0
+          ? 'false'
+          : `(coalesce("data_class", ${this.params.add(DEFAULT_DATA_CLASS)}) IN (${classes.join(', ')}))`,
+      );
+    }
     if (this.options.from !== undefined) {
       where.push(`"time" >= epoch_ms(${this.params.add(Math.floor(this.options.from))})`);
     }

@@ -9,6 +9,8 @@ export interface SearchOptions {
   limit?: number;
   now?: number;
   timeoutMs?: number;
+  /** The caller's data classes (its role's scope), applied inside the query; absent: unscoped. */
+  dataClasses?: readonly string[];
 }
 
 /** A search answer, the same from the API and the CLI. */

@@ -1,5 +1,7 @@
 import type { SourceType } from './source.js';
 import { fileSource } from './file.js';
+import { otlpSource } from './otlp.js';
+import { prometheusSource } from './prometheus.js';
 import { syslogSource } from './syslog.js';
 
 /**
@@ -9,4 +11,6 @@ import { syslogSource } from './syslog.js';
 export const SOURCE_TYPES: ReadonlyMap<string, SourceType> = new Map<string, SourceType>([
   [syslogSource.type, syslogSource],
   [fileSource.type, fileSource],
+  [otlpSource.type, otlpSource],
+  [prometheusSource.type, prometheusSource],
 ]);

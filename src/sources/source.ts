@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { stringifyJson } from '../parsers/json.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { MetricSink } from '../metrics/model.js';
+import type { SpanSink } from '../traces/model.js';
 
 /** One framed record as a source received it (a line, a syslog frame, a JSON document). */
 export interface RawRecord {
@@ -79,6 +81,8 @@ export interface SourceContext {
   log: Logger;
   /** Vigil's data directory; a source keeps its state (checkpoints) under `<dataDir>/sources/`. */
   dataDir: string;
+  /** Stores for signals other than events (OTLP spans and metrics); each write resolves once durable. */
+  signals?: { spans?: SpanSink; metrics?: MetricSink };
 }
 
 export interface Source {

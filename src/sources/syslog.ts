@@ -11,10 +11,10 @@
  * and fuzzed on its own; the sockets around it are a thin shell.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { z } from 'zod';
+import { CertReloader } from '../api/tls.js';
 import {
   OverloadedError,
   UnavailableError,
@@ -314,6 +314,12 @@ export const syslogConfigSchema = z
           .optional()
           .describe('CA certificates (PEM file) that client certificates must chain to.'),
         client_auth: z.boolean().default(false).describe('Require a client certificate signed by `ca`.'),
+        reload_interval_ms: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(5000)
+          .describe('How often cert, key and ca are checked for a rotation (0: never; a restart reloads).'),
       })
       .strict()
       .optional()
@@ -373,6 +379,7 @@ export class SyslogSource implements Source {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private tlsServer: TlsServer | undefined;
+  private certs: CertReloader | undefined;
   private readonly bound: SyslogPorts = {};
   private readonly connections = new Set<StreamConnection>();
   private readonly inflight = new Set<Promise<void>>();
@@ -397,18 +404,17 @@ export class SyslogSource implements Source {
       }
       if (config.tls) {
         const tls = config.tls;
-        const [cert, key, ca] = await Promise.all([
-          readFile(tls.cert),
-          readFile(tls.key),
-          tls.ca ? readFile(tls.ca) : Promise.resolve(undefined),
-        ]);
+        // Certificates are watched and swapped without a restart (api/tls.ts).
+        this.certs = new CertReloader(
+          { cert: tls.cert, key: tls.key, client_ca: tls.ca, require_client_cert: tls.client_auth },
+          { log: this.ctx.log, name: `syslog ${this.name}`, intervalMs: tls.reload_interval_ms },
+        );
         this.tlsServer = createTlsServer({
-          cert,
-          key,
-          ...(ca ? { ca } : {}),
+          ...this.certs.serverOptions(),
           requestCert: tls.client_auth,
           rejectUnauthorized: tls.client_auth,
         });
+        this.certs.attach(this.tlsServer);
         this.tlsServer.on('secureConnection', (socket) => this.accept(socket, 'tls'));
         this.tlsServer.on('tlsClientError', (error, socket) =>
           this.ctx.log.warn(
@@ -470,6 +476,8 @@ export class SyslogSource implements Source {
   }
 
   private async closeListeners(): Promise<void> {
+    this.certs?.close();
+    this.certs = undefined;
     const waits: Promise<void>[] = [];
     for (const server of [this.tcp, this.tlsServer]) {
       if (server?.listening) waits.push(new Promise((resolve) => server.close(() => resolve())));

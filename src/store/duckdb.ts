@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { OcsfEvent } from '../normalize/ocsf.js';
 import { ipToBigInt } from './ip.js';
 import { storedEventJson } from './event-json.js';
-import { EVENT_COLUMNS, type ColumnDef } from './schema.js';
+import { dataClassOf, EVENT_COLUMNS, type ColumnDef } from './schema.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
 /** An event on its way into the store, with the name of the source that received it. */
@@ -125,6 +125,9 @@ export function eventRow(
         continue;
       case 'wal_seq':
         row.push(walSeq ?? null);
+        continue;
+      case 'data_class':
+        row.push(dataClassOf({ source, format }));
         continue;
       case 'raw_data':
         row.push(typeof event.raw_data === 'string' ? event.raw_data : null);

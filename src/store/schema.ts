@@ -56,7 +56,37 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = [
   /** Sequence number of the write-ahead buffer entry the event came from: replays after a crash
    *  start after the highest stored one, so no entry is stored twice. Internal: no field name. */
   { name: 'wal_seq', type: 'BIGINT', paths: [] },
+  /** Who may see the event (see `dataClassOf`): a role's searches have `data_class IN (...)`.
+   *  NULL in rows stored before data classes existed, which read as `security`. Internal. */
+  { name: 'data_class', type: 'VARCHAR', paths: [] },
 ] as const;
+
+/**
+ * Data classes: what kind of data an event is, decided once when it is stored, so that a role's
+ * scope is a WHERE predicate. `security`: normalized security telemetry and detection findings
+ * (the default); `application`: OpenTelemetry logs (the OTLP receiver; traces and metrics live in
+ * their own stores and are application data too); `audit`: Vigil's own audit log.
+ */
+export const DATA_CLASSES = ['security', 'application', 'audit'] as const;
+export type DataClass = (typeof DATA_CLASSES)[number];
+
+/** What stored rows without a data class (older stores) are. */
+export const DEFAULT_DATA_CLASS: DataClass = 'security';
+
+/** The source name and record format of Vigil's audit log (src/audit/). */
+export const AUDIT_SOURCE = 'audit';
+export const AUDIT_FORMAT = 'vigil-audit';
+
+/**
+ * The data class of an event on its way into the store. Decided by how it arrived (the source
+ * name and the record format, which the sender cannot choose), never by the event's content: a
+ * syslog line claiming to be OpenTelemetry stays `security`. Pure.
+ */
+export function dataClassOf(input: { source: string; format?: string | undefined }): DataClass {
+  if (input.format === AUDIT_FORMAT && input.source === AUDIT_SOURCE) return 'audit';
+  if (input.format === 'otlp') return 'application';
+  return 'security';
+}
 
 /** Field name or OCSF path → column, for the query compiler. */
 export const FIELD_COLUMNS: ReadonlyMap<string, ColumnDef> = new Map(

@@ -11,6 +11,7 @@ import {
   Severity,
   type OcsfEvent,
 } from '../../normalize/ocsf.js';
+import type { Signal } from '../signal.js';
 import type { RuleInfo } from './compile.js';
 import type { Level } from './rule.js';
 
@@ -180,5 +181,90 @@ export function detectionFinding(
     },
     finding_info: findingInfo,
     evidences: [{ data: evidence }],
+  };
+}
+
+/** Most evidences a signal's finding lists (every event id stays in related_events, up to 1000). */
+const MAX_EVIDENCES = 100;
+const MAX_RELATED = 1000;
+
+const SIGNAL_CATEGORY: Readonly<Record<Signal['kind'], string>> = {
+  sigma: 'Sigma',
+  correlation: 'Sigma correlation',
+  sequence: 'Vigil sequence',
+  anomaly: 'Vigil anomaly',
+  first_seen: 'Vigil first seen',
+};
+
+/**
+ * A Signal (correlation, sequence, analyzer...) → an OCSF 1.8 Detection Finding: the rule as the
+ * analytic, the signal's entities and numbers in the evidence, and every evidence event by its
+ * store id (`metadata.uid`) in `finding_info.related_events` and `evidences` (the first 100).
+ * The finding's uid is the signal's incident key (`details.key`) when it has one.
+ */
+export function signalFinding(signal: Signal): OcsfEvent {
+  const severity = severityOf(signal.rule.level);
+  const key = typeof signal.details?.key === 'string' ? signal.details.key : undefined;
+  const analytic: Record<string, unknown> = {
+    type_id: 1,
+    type: 'Rule',
+    name: signal.rule.title,
+    uid: signal.rule.id,
+    category: SIGNAL_CATEGORY[signal.kind],
+  };
+  const ids = signal.eventIds;
+  const findingInfo: Record<string, unknown> = {
+    uid: key ?? `${signal.rule.id}:${ids[0] ?? signal.time}`,
+    title: signal.rule.title,
+    analytic,
+    types: [SIGNAL_CATEGORY[signal.kind]],
+    created_time: signal.time,
+    first_seen_time: signal.firstTime,
+    last_seen_time: signal.time,
+    related_events: ids.slice(0, MAX_RELATED).map((uid) => ({ uid })),
+  };
+  if (signal.rule.description) findingInfo.desc = signal.rule.description;
+  const attacks = attacksOf(signal.rule.tags);
+  if (attacks.length > 0) findingInfo.attacks = attacks;
+  if (signal.rule.tags.length > 0)
+    findingInfo.tags = signal.rule.tags.map((t) => ({ name: 'sigma', value: t }));
+  const evidences: Record<string, unknown>[] = ids
+    .slice(0, MAX_EVIDENCES)
+    .map((uid) => ({ data: { uid, kind: signal.kind, entities: signal.entities } }));
+  if (evidences.length === 0) evidences.push({ data: { kind: signal.kind, entities: signal.entities } });
+  return {
+    class_uid: OcsfClass.DetectionFinding.uid,
+    class_name: OcsfClass.DetectionFinding.name,
+    category_uid: OcsfClass.DetectionFinding.category,
+    category_name: 'Findings',
+    activity_id: 1,
+    activity_name: 'Create',
+    type_uid: OcsfClass.DetectionFinding.uid * 100 + 1,
+    type_name: 'Detection Finding: Create',
+    severity_id: severity,
+    severity: SEVERITY_CAPTIONS[severity],
+    status_id: 1,
+    status: 'New',
+    time: signal.time,
+    message: signal.summary,
+    metadata: {
+      version: OCSF_VERSION,
+      product: { name: 'Vigil', vendor_name: 'Vigil' },
+      event_code: signal.rule.id,
+    },
+    finding_info: findingInfo,
+    evidences,
+    ...(signal.details
+      ? {
+          unmapped: {
+            signal: {
+              kind: signal.kind,
+              entities: signal.entities,
+              details: signal.details,
+              events: ids.length,
+            },
+          },
+        }
+      : {}),
   };
 }
