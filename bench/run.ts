@@ -16,7 +16,12 @@ import { benchEvent, createRng } from '../src/demo/generate.js';
 import { startVigil, freePort, vigil } from '../src/e2e/harness.js';
 import { runSearch } from '../src/query/search.js';
 import { EventStore } from '../src/store/duckdb.js';
+import { benchBaseline } from './baseline.js';
+import { benchConsole } from './console.js';
+import { benchCorrelate } from './correlate.js';
 import { runDetectBench } from './detect.js';
+import { benchMetrics } from './metrics.js';
+import { benchOtlp } from './otlp.js';
 import { runMerkleBench } from './merkle.js';
 import { runNormalizeBenchCloud } from './normalize.cloud.js';
 import { runNormalizeBenchHost } from './normalize.host.js';
@@ -223,3 +228,23 @@ await runDetectBench();
 console.log('');
 console.log('## Merkle evidence log');
 await runMerkleBench();
+
+console.log('');
+console.log('## Correlation, sequences and learned baselines (100,000 distinct entities)');
+await benchCorrelate();
+await benchBaseline();
+
+console.log('');
+console.log('## OpenTelemetry (OTLP/HTTP protobuf, official JS exporters as the load)');
+const otlp = await benchOtlp();
+console.log(
+  `spans ${fmt(otlp.spansPerSecond)}/s (${otlp.ratioToCollector.toFixed(2)}× the Collector's ~${fmt(otlp.collectorSpansPerSecondPerCore)}/s per core), ` +
+    `log records ${fmt(otlp.logRecordsPerSecond)}/s, data points ${fmt(otlp.dataPointsPerSecond)}/s`,
+);
+
+console.log('');
+console.log('## Metric store and queries');
+await benchMetrics();
+
+console.log('');
+await benchConsole({ events: QUERY_EVENTS });
