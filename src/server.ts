@@ -1,7 +1,10 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { TokenStore } from './api/auth.js';
+import { RoleSet, TokenStore } from './api/auth.js';
+import { SessionStore } from './api/sessions.js';
+import { UserStore } from './api/users.js';
+import { AuditLog } from './audit/audit.js';
 import { buildApi } from './api/server.js';
 import type { VigilConfig } from './config/load.js';
 import { defaultBudgetMb, MemoryGuard, storeMemoryLimit } from './pipeline/memory.js';
@@ -235,6 +238,11 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     log.error({ err: error }, 'metric downsampling failed; raw points are kept'),
   );
   const tokens = new TokenStore(dataDir);
+  const roles = new RoleSet(config.auth.roles);
+  // The audit trail goes through the pipeline like any event: stored, searchable, in the Merkle log.
+  const audit = config.auth.audit
+    ? new AuditLog(pipeline, { log: log.child({ component: 'audit' }) })
+    : undefined;
   const api = buildApi(
     {
       address: config.api.address,
@@ -242,6 +250,7 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       maxBodyBytes: config.api.max_body_bytes,
       tls: config.api.tls,
       queryTimeoutMs: config.store.query_timeout_ms,
+      loginMaxFailures: config.auth.login_max_failures,
     },
     {
       store,
@@ -250,6 +259,13 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       tokens,
       log,
       ...(opened.ledger ? { evidence: opened.ledger.parts() } : {}),
+      roles,
+      users: new UserStore(dataDir),
+      sessions: new SessionStore(dataDir, config.auth.session_ttl_ms),
+      audit,
+      alerts,
+      spans,
+      metricStore,
     },
   );
   const sources: Source[] = [];
@@ -285,6 +301,7 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
       }
     }
     await api.close();
+    await audit?.close();
     await opened.close();
     detector?.stop();
     await alerts.close();
@@ -358,6 +375,13 @@ export async function startServer(config: VigilConfig, log: Logger): Promise<Run
     info.sources = Object.fromEntries(sources.map((s) => [s.name, s.describe()]));
     writeFileSync(serverInfoPath(dataDir), JSON.stringify(info, null, 2) + '\n');
     current = next;
+    audit?.record({
+      action: 'config.reload',
+      actor: { name: 'system', kind: 'system' },
+      target: next.file,
+      result: 'ok',
+      details: { ...report },
+    });
     log.info(report, 'configuration reloaded');
     return report;
   };

@@ -132,7 +132,14 @@ export class AlertManager {
     const channels = new Map(
       Object.entries(config.channels).map(([name, options]) => [
         name,
-        { channel: createChannel(name, options, this.now), delivery: deliverySchema.parse(options) },
+        {
+          channel: createChannel(name, options, this.now),
+          delivery: deliverySchema.parse({
+            rate_limit: options.rate_limit,
+            retry: options.retry,
+            timeout_ms: options.timeout_ms,
+          }),
+        },
       ]),
     );
     this.dispatcher = new Dispatcher(channels, config.routes, {

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { tempDir } from '../e2e/harness.js';
 import { CONSOLE_CSP, negotiateEncoding, registerConsole } from './console.js';
 
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function builtConsole(): string {
   const dir = tempDir('vigil-console-');
+  dirs.push(dir);
   mkdirSync(join(dir, 'assets'));
   const files: Record<string, string> = {
     'index.html':
@@ -97,7 +101,9 @@ test('index.html for the root and any app path, with CSP and no-cache; API paths
 });
 
 test('an unbuilt console answers 503 with how to build it', async () => {
-  const fastify = await app(join(tempDir('vigil-console-'), 'missing'));
+  const dir = tempDir('vigil-console-');
+  dirs.push(dir);
+  const fastify = await app(join(dir, 'missing'));
   const r = await fastify.inject({ url: '/' });
   assert.equal(r.statusCode, 503);
   assert.match(r.body, /build-web/);

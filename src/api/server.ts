@@ -27,6 +27,13 @@ import { dummyHash, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './p
 import { DEFAULT_THROTTLE, LoginThrottle, SESSION_PREFIX, type SessionStore } from './sessions.js';
 import { CertReloader, type SecureServer, type TlsFiles } from './tls.js';
 import type { UserStore } from './users.js';
+import type { AlertManager } from '../alerts/manager.js';
+import { registerAlertRoutes } from '../alerts/routes.js';
+import { registerMetricRoutes } from '../metrics/api.js';
+import { registerRemoteWrite } from '../metrics/remote-write.js';
+import type { MetricStore } from '../metrics/store.js';
+import { registerTraceRoutes } from '../traces/api.js';
+import type { SpanStore } from '../traces/store.js';
 import { defaultWebDir, registerConsole } from './console.js';
 import { registerConsoleRoutes } from './console-routes.js';
 
@@ -58,6 +65,10 @@ export interface ApiDeps {
   sessions?: SessionStore;
   /** Where audit entries go (src/audit/audit.ts AuditLog); default: nowhere. */
   audit?: AuditSink;
+  /** Alerts (GET/POST /api/v1/alerts...), spans (/api/v1/traces), metrics (/api/v1/metrics, remote-write). */
+  alerts?: AlertManager;
+  spans?: SpanStore;
+  metricStore?: MetricStore;
 }
 
 declare module 'fastify' {
@@ -175,7 +186,9 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): FastifyInstance {
     const denied = status === 401 || status === 403;
     return {
       action: request.auditAs?.action ?? `api.${request.method.toLowerCase()}`,
-      actor: p ? { name: p.name, role: p.role, kind: p.kind ?? 'token' } : { name: 'anonymous', kind: 'none' },
+      actor: p
+        ? { name: p.name, role: p.role, kind: p.kind ?? 'token' }
+        : { name: 'anonymous', kind: 'none' },
       target: request.auditAs?.target ?? path,
       result: denied ? 'denied' : status >= 500 ? 'error' : status >= 400 ? 'error' : 'ok',
       ip: request.ip,
@@ -389,8 +402,19 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): FastifyInstance {
     app.addHook('onClose', async () => clearInterval(timer));
   }
 
-  registerLogin(app, deps, audit, new LoginThrottle({ ...DEFAULT_THROTTLE, maxFailures: options.loginMaxFailures ?? 5 }));
+  registerLogin(
+    app,
+    deps,
+    audit,
+    new LoginThrottle({ ...DEFAULT_THROTTLE, maxFailures: options.loginMaxFailures ?? 5 }),
+  );
 
+  if (deps.alerts) registerAlertRoutes(app, { alerts: deps.alerts, authorize });
+  if (deps.spans) registerTraceRoutes(app, { traces: deps.spans, store: deps.store, authorize });
+  if (deps.metricStore) {
+    registerMetricRoutes(app, { metrics: deps.metricStore, authorize: authorize('metrics:read') });
+    registerRemoteWrite(app, { metrics: deps.metricStore, authorize: authorize('ingest') });
+  }
   registerConsoleRoutes(app, { store: deps.store, authorize });
   registerConsole(app, { webDir: defaultWebDir() });
   return app;
@@ -425,7 +449,9 @@ function registerLogin(app: FastifyInstance, deps: ApiDeps, audit: AuditSink, th
       username.length > 64 ||
       password.length > MAX_PASSWORD_LENGTH
     )
-      return reply.code(400).send({ error: 'bad_request', message: 'body must be JSON {username, password}' });
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: 'body must be JSON {username, password}' });
     request.audited = true;
     const record = (result: AuditEntry['result'], details: Record<string, unknown>) =>
       audit.record({
@@ -454,13 +480,15 @@ function registerLogin(app: FastifyInstance, deps: ApiDeps, audit: AuditSink, th
         failures,
         ...(lockedForMs > 0 ? { locked_for_ms: lockedForMs } : {}),
       });
-      return reply
-        .code(401)
-        .send({ error: 'unauthorized', message: 'wrong user name or password' });
+      return reply.code(401).send({ error: 'unauthorized', message: 'wrong user name or password' });
     }
     throttle.succeed(username, request.ip);
     const { token, session } = sessions.create(user.name);
-    record('ok', { session: session.id, role: user.role, ...(needsRehash(user.password) ? { weak_hash: true } : {}) });
+    record('ok', {
+      session: session.id,
+      role: user.role,
+      ...(needsRehash(user.password) ? { weak_hash: true } : {}),
+    });
     return reply.send({
       token,
       expires_at: new Date(session.expires_at).toISOString(),
@@ -474,7 +502,12 @@ function registerLogin(app: FastifyInstance, deps: ApiDeps, audit: AuditSink, th
     const session = deps.sessions?.verify(token);
     request.audited = true;
     if (!session || !token?.startsWith(SESSION_PREFIX)) {
-      audit.record({ action: 'logout', actor: { name: 'anonymous', kind: 'none' }, result: 'denied', ...where(request) });
+      audit.record({
+        action: 'logout',
+        actor: { name: 'anonymous', kind: 'none' },
+        result: 'denied',
+        ...where(request),
+      });
       return reply.code(401).send({ error: 'unauthorized', message: 'a login session token is required' });
     }
     deps.sessions!.revoke(token);

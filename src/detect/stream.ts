@@ -219,6 +219,9 @@ export class StreamDetector {
     }
   }
 
+  /** Whether a saved state was restored (else detection starts at the store's end). */
+  private restored = false;
+
   private restoreState(): void {
     if (!this.engine || !this.options.dataDir) return;
     const path = statePath(this.options.dataDir);
@@ -226,6 +229,7 @@ export class StreamDetector {
       const state = readStateFile(path);
       if (state === undefined) return;
       this.engine.restore(state);
+      this.restored = true;
       this.log.info({ path, watermarkId: this.engine.watermarkId }, 'detection state restored');
     } catch (error) {
       this.log.warn({ err: String(error), path }, 'detection state not restored; starting empty');
@@ -240,6 +244,19 @@ export class StreamDetector {
   async recover(store: EventStore, chunk = 5000): Promise<number> {
     const engine = this.engine;
     if (!engine) return 0;
+    const maxId = await store.maxId();
+    if (!this.restored) {
+      // No saved state (detection is new here): it starts with the events that arrive from now.
+      if (maxId > engine.watermarkId) engine.watermarkId = maxId;
+      return 0;
+    }
+    if (maxId - engine.watermarkId > MAX_REPLAY_EVENTS) {
+      this.log.warn(
+        { behind: maxId - engine.watermarkId, replayed: MAX_REPLAY_EVENTS },
+        'detection state is far behind the store: only the latest events are replayed',
+      );
+      engine.watermarkId = maxId - MAX_REPLAY_EVENTS;
+    }
     let replayed = 0;
     for (;;) {
       const result = await store.query(
@@ -260,6 +277,9 @@ export class StreamDetector {
     return replayed;
   }
 }
+
+/** Most stored events replayed at start (the state is saved every few seconds, so normally few). */
+const MAX_REPLAY_EVENTS = 1_000_000;
 
 /** A stored row → the input it was stored from: the OCSF event (with its id) and parsed fields. */
 export function storedInput(columns: readonly string[], row: readonly unknown[]): StoreInput {
