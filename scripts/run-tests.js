@@ -16,7 +16,7 @@ const files = [];
   }
 })(root);
 files.sort();
-const args = ['--test', '--test-concurrency=2', ...files];
+const args = ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files];
 // The default run is reproducible: fuzz tests use a fixed seed unless VIGIL_FUZZ_SEED says otherwise.
 // `npm run fuzz` draws new seeds each time (fast-check prints the seed of any failure).
 const env = { ...process.env };

@@ -109,8 +109,18 @@ test('API calls and every 401/403 are audited; ingest and /metrics only when ref
   await search(api.tokens.analyst, 'user=root');
   await search('vgl_not-a-token', '*');
   await search(api.tokens.ingest, '*');
-  await api.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: '{"a":1}', headers: { authorization: `Bearer ${api.tokens.ingest}` } });
-  await api.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: '{"a":1}', headers: { authorization: `Bearer ${api.tokens.developer}` } });
+  await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/ingest',
+    payload: '{"a":1}',
+    headers: { authorization: `Bearer ${api.tokens.ingest}` },
+  });
+  await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/ingest',
+    payload: '{"a":1}',
+    headers: { authorization: `Bearer ${api.tokens.developer}` },
+  });
   await api.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${api.tokens.monitor}` } });
   await api.app.inject({ url: '/healthz' });
   const created = await api.app.inject({
@@ -157,7 +167,9 @@ test('user changes made to the file (the CLI) are audited and end sessions at on
 
 test('custom roles from configuration: permissions and data classes apply', async () => {
   const { RoleSet } = await import('./auth.js');
-  const roles = new RoleSet({ appsearch: { permissions: ['search'], data_classes: ['application', 'audit'] } });
+  const roles = new RoleSet({
+    appsearch: { permissions: ['search'], data_classes: ['application', 'audit'] },
+  });
   const custom = buildTestApi(stores.mixed, {}, { roles });
   try {
     await custom.users.add('carol', 'appsearch', 'carol-password');
@@ -174,12 +186,21 @@ test('custom roles from configuration: permissions and data classes apply', asyn
     });
     const ids = r.json<{ events: { metadata: { uid: string } }[] }>().events.map((e) => e.metadata.uid);
     assert.deepEqual(new Set(ids), new Set([...stores.appIds, ...stores.auditIds]));
-    const tokens = await custom.app.inject({ url: '/api/v1/tokens', headers: { authorization: `Bearer ${token}` } });
+    const tokens = await custom.app.inject({
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(tokens.statusCode, 403);
   } finally {
     await custom.app.close();
   }
-  assert.throws(() => new RoleSet({ x: { permissions: ['fly'], data_classes: [] } }), /unknown permission "fly"/);
-  assert.throws(() => new RoleSet({ y: { permissions: [], data_classes: ['secret'] } }), /unknown data class/);
+  assert.throws(
+    () => new RoleSet({ x: { permissions: ['fly'], data_classes: [] } }),
+    /unknown permission "fly"/,
+  );
+  assert.throws(
+    () => new RoleSet({ y: { permissions: [], data_classes: ['secret'] } }),
+    /unknown data class/,
+  );
   assert.throws(() => new RoleSet({ admin: { permissions: [], data_classes: [] } }), /built-in/);
 });

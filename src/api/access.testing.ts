@@ -91,7 +91,11 @@ export function securityInputs(): StoreInput[] {
       T + 3000,
     ),
     pipelineInput(
-      JSON.stringify({ ts: '2026-01-05T10:03:00Z', msg: 'SECMARK payment service host compromised', service: 'shop' }),
+      JSON.stringify({
+        ts: '2026-01-05T10:03:00Z',
+        msg: 'SECMARK payment service host compromised',
+        service: 'shop',
+      }),
       'http',
       T + 4000,
     ),
@@ -198,8 +202,25 @@ export function buildTestApi(
     submit: (batch) => Promise.resolve({ accepted: batch.records.length, rejected: 0, errors: [] }),
   };
   const app = buildApi(
-    { address: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, queryTimeoutMs: 10_000, userPollMs: 20, ...options },
-    { store, sink, metrics: new Metrics(), tokens: tokenStore, log: silentLogger, audit, users, sessions, ...extra },
+    {
+      address: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1 << 20,
+      queryTimeoutMs: 10_000,
+      userPollMs: 20,
+      ...options,
+    },
+    {
+      store,
+      sink,
+      metrics: new Metrics(),
+      tokens: tokenStore,
+      log: silentLogger,
+      audit,
+      users,
+      sessions,
+      ...extra,
+    },
   );
   return { app, audit, tokens, users, sessions, dataDir };
 }

@@ -84,17 +84,28 @@ export class RoleError extends Error {
 export class RoleSet {
   private readonly roles: ReadonlyMap<string, RoleDef>;
 
-  constructor(custom: Readonly<Record<string, { permissions: readonly string[]; data_classes: readonly string[] }>> = {}) {
+  constructor(
+    custom: Readonly<
+      Record<string, { permissions: readonly string[]; data_classes: readonly string[] }>
+    > = {},
+  ) {
     const roles = new Map<string, RoleDef>(Object.entries(BUILTIN_ROLES));
     for (const [name, def] of Object.entries(custom)) {
-      if (!/^[a-z][\w.-]{0,63}$/i.test(name)) throw new RoleError(name, 'a role name is a word of up to 64 characters');
+      if (!/^[a-z][\w.-]{0,63}$/i.test(name))
+        throw new RoleError(name, 'a role name is a word of up to 64 characters');
       if (roles.has(name)) throw new RoleError(name, 'a built-in role cannot be redefined');
       for (const p of def.permissions)
         if (!(PERMISSIONS as readonly string[]).includes(p))
-          throw new RoleError(name, `unknown permission ${JSON.stringify(p)}; known: ${PERMISSIONS.join(', ')}`);
+          throw new RoleError(
+            name,
+            `unknown permission ${JSON.stringify(p)}; known: ${PERMISSIONS.join(', ')}`,
+          );
       for (const c of def.data_classes)
         if (!(DATA_CLASSES as readonly string[]).includes(c))
-          throw new RoleError(name, `unknown data class ${JSON.stringify(c)}; known: ${DATA_CLASSES.join(', ')}`);
+          throw new RoleError(
+            name,
+            `unknown data class ${JSON.stringify(c)}; known: ${DATA_CLASSES.join(', ')}`,
+          );
       roles.set(name, {
         permissions: [...new Set(def.permissions)] as Permission[],
         data_classes: [...new Set(def.data_classes)] as DataClass[],
@@ -237,6 +248,10 @@ export class TokenStore {
   }
 }
 
-export function can(principal: Principal, permission: Permission, roles: RoleSet = BUILTIN_ROLE_SET): boolean {
+export function can(
+  principal: Principal,
+  permission: Permission,
+  roles: RoleSet = BUILTIN_ROLE_SET,
+): boolean {
   return roles.can(principal.role, permission);
 }

@@ -115,7 +115,8 @@ test('route × role: allowed roles get through, others 403, no token 401', async
       const status = (await call(api.tokens[role])).statusCode;
       const allowed = expected !== 'session' && expected.includes(role);
       const want = expected === 'session' ? 401 : allowed ? 'not 401/403' : 403;
-      const ok = expected === 'session' ? status === 401 : allowed ? status !== 401 && status !== 403 : status === 403;
+      const ok =
+        expected === 'session' ? status === 401 : allowed ? status !== 401 && status !== 403 : status === 403;
       if (!ok) failures.push(`${key(route)} ${role}: ${status}, expected ${want}`);
     }
   }

@@ -46,7 +46,10 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
   );
 }
 
-export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<PasswordHash> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = DEFAULT_SCRYPT,
+): Promise<PasswordHash> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params);
   return { alg: 'scrypt', ...params, salt: salt.toString('base64'), hash: key.toString('base64') };

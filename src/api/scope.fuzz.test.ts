@@ -74,16 +74,22 @@ const search: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
   ),
 })).expr;
 const stage = fc.oneof(
-  fc.tuple(fc.constantFrom('count()', 'dc(user)', 'max(id)', 'min(time)', 'count(user) as n'), fc.option(field)).map(
-    ([agg, by]) => `stats ${agg}${by ? ` by ${by}` : ''}`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('count()', 'dc(user)', 'max(id)', 'min(time)', 'count(user) as n'),
+      fc.option(field),
+    )
+    .map(([agg, by]) => `stats ${agg}${by ? ` by ${by}` : ''}`),
   fc.constantFrom('timechart span=1h count()', 'timechart span=1m count() by source'),
   fc.constantFrom('head 2', 'head 100', 'sort -time', 'sort user', 'fields user, raw_data, message'),
   fc.tuple(field, word).map(([f, w]) => `where ${f}=${w}`),
   fc.constantFrom('where count > 0', 'where n >= 1'),
 );
 const query = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(search, fc.array(stage, { maxLength: 3 })).map(([s, st]) => [s, ...st].join(' | ')) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(search, fc.array(stage, { maxLength: 3 })).map(([s, st]) => [s, ...st].join(' | ')),
+  },
   { weight: 1, arbitrary: hostileText },
 );
 
@@ -102,7 +108,9 @@ test('a developer sees by any query exactly what an application-only store shows
   await fc.assert(
     fc.asyncProperty(query, async (q: string) => {
       const options = { now: NOW, limit: 1000 };
-      const scoped = await outcome(() => runSearch(stores.mixed, q, { ...options, dataClasses: ['application'] }));
+      const scoped = await outcome(() =>
+        runSearch(stores.mixed, q, { ...options, dataClasses: ['application'] }),
+      );
       const oracle = await outcome(() => runSearch(stores.appOnly, q, options));
       assert.deepEqual(scoped, oracle, q);
       if (scoped.ok && scoped.result.kind === 'events') {

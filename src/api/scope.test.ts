@@ -70,10 +70,7 @@ test('developer: only application events, by any query shape', async () => {
   const stats = await runSearch(stores.mixed, '* | stats count() by source', dev);
   assert.deepEqual(stats.kind === 'table' ? stats.rows : [], [['otlp', 4]]);
   const chart = await runSearch(stores.mixed, '* | timechart span=1d count()', dev);
-  assert.deepEqual(
-    chart.kind === 'table' ? chart.rows.map((r) => r[1]) : [],
-    [4],
-  );
+  assert.deepEqual(chart.kind === 'table' ? chart.rows.map((r) => r[1]) : [], [4]);
   const where = await runSearch(stores.mixed, '* | stats count() as n by user | where n > 0 | sort -n', dev);
   assert.ok(where.kind === 'table' && where.rows.every((r) => r[0] !== 'root' || r[1] === 1));
 });
@@ -132,7 +129,10 @@ test('evidence export selects only events of the caller data classes', async () 
       .map((l) => JSON.parse(l) as { type: string; id?: string })
       .filter((l) => l.type === 'event')
       .map((l) => l.id!);
-    assert.deepEqual(exported.sort((a, b) => Number(a) - Number(b)), [...s.appIds]);
+    assert.deepEqual(
+      exported.sort((a, b) => Number(a) - Number(b)),
+      [...s.appIds],
+    );
     await ledger.close();
   } finally {
     await s.close();

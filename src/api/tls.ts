@@ -57,7 +57,9 @@ function readMaterial(files: TlsFiles): Material {
   try {
     createSecureContext({ cert, key, ...(ca ? { ca } : {}) });
   } catch (error) {
-    throw new TlsConfigError(`TLS certificate ${files.cert} with key ${files.key}: ${(error as Error).message}`);
+    throw new TlsConfigError(
+      `TLS certificate ${files.cert} with key ${files.key}: ${(error as Error).message}`,
+    );
   }
   const digest = createHash('sha256')
     .update(cert)

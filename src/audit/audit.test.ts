@@ -27,7 +27,8 @@ test('secrets never get into an entry: secret-looking keys are redacted at any d
     long: 'x'.repeat(5000),
   }) as Record<string, unknown>;
   const text = JSON.stringify(redacted);
-  for (const secret of ['hunter2', 'Bearer x', '"t"', '"s"', '"k"']) assert.ok(!text.includes(secret), secret);
+  for (const secret of ['hunter2', 'Bearer x', '"t"', '"s"', '"k"'])
+    assert.ok(!text.includes(secret), secret);
   assert.equal((redacted.nested as Record<string, unknown>).fine, 'yes');
   assert.ok((redacted.long as string).length < 2100);
   const record = auditRecord(
@@ -59,9 +60,17 @@ test('audit entries become OCSF: Authentication, Account Change, API Activity', 
   assert.equal(login.time, 1_700_000_001_000);
   assert.deepEqual(login.src_endpoint, { ip: '203.0.113.9' });
   assert.deepEqual((login.user as { name: string }).name, 'dave');
-  assert.deepEqual(login.unmapped, { action: 'login', result: 'denied', target: 'dave', details: { reason: 'bad_password' } });
+  assert.deepEqual(login.unmapped, {
+    action: 'login',
+    result: 'denied',
+    target: 'dave',
+    details: { reason: 'bad_password' },
+  });
 
-  const removed = normalizeAudit({ action: 'user.remove', actor: { name: 'local' }, target: 'erin', result: 'ok' }, ctx);
+  const removed = normalizeAudit(
+    { action: 'user.remove', actor: { name: 'local' }, target: 'erin', result: 'ok' },
+    ctx,
+  );
   assert.equal(removed.class_uid, 3001);
   assert.equal(removed.activity_id, 6);
   assert.equal(removed.status_id, 1);
@@ -86,7 +95,10 @@ test('audit entries become OCSF: Authentication, Account Change, API Activity', 
   assert.equal(reload.activity_id, 3);
   assert.equal(reload.severity_id, 4);
   // Junk never throws.
-  const junk = auditNormalizer.normalize({ format: AUDIT_FORMAT, fields: { actor: 5, time: 'x' }, raw: '' }, ctx);
+  const junk = auditNormalizer.normalize(
+    { format: AUDIT_FORMAT, fields: { actor: 5, time: 'x' }, raw: '' },
+    ctx,
+  );
   assert.equal(junk.class_uid, 6003);
   assert.equal((junk.actor as { user: { name: string } }).user.name, 'anonymous');
   assert.ok(auditNormalizer.accepts({ format: AUDIT_FORMAT, fields: {}, raw: '' }));

@@ -111,7 +111,10 @@ export class AuditLog implements AuditSink {
       this.pending.push(auditRecord({ ...entry, time }, `audit entry ${++this.seq}`));
     } catch (error) {
       this.dropped++;
-      this.options.log?.warn({ err: (error as Error).message, action: entry.action }, 'audit entry not recorded');
+      this.options.log?.warn(
+        { err: (error as Error).message, action: entry.action },
+        'audit entry not recorded',
+      );
       return;
     }
     this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 100);
@@ -135,7 +138,10 @@ export class AuditLog implements AuditSink {
         },
         (error: Error) => {
           this.dropped += records.length;
-          this.options.log?.error({ err: error.message, entries: records.length }, 'audit entries not stored');
+          this.options.log?.error(
+            { err: error.message, entries: records.length },
+            'audit entries not stored',
+          );
         },
       )
       .finally(() => this.inflight.delete(done));

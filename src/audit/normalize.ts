@@ -59,7 +59,8 @@ export function normalizeAudit(fields: Record<string, unknown>, ctx: NormalizeCo
     cls = OcsfClass.ApiActivity;
     activity = apiActivity(action, str(http?.method));
   }
-  const severity = result === 'ok' ? Severity.Informational : result === 'denied' ? Severity.Medium : Severity.High;
+  const severity =
+    result === 'ok' ? Severity.Informational : result === 'denied' ? Severity.Medium : Severity.High;
   const message = `${actorName} ${action}${target ? ` ${target}` : ''}: ${result}`;
   const event = ocsfEvent(cls, activity, {
     time,

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { alertQuerySchema } from '../alerts/query.js';
 import { resolveConfig } from '../config/load.js';
 import { DEMO_QUERIES, DEMO_STORY } from '../demo/story.js';
 import { generateDemo, type DemoRecord } from '../demo/generate.js';
@@ -127,6 +128,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     `  curl -s -H 'Authorization: Bearer ${analyst.token}' '${server.url}/api/v1/search?q=event_code%3D4624&limit=5'`,
   );
   out(`  curl -s -H 'Authorization: Bearer ${analyst.token}' ${server.url}/metrics | grep vigil_events`);
+  const alerts = server.alerts.list(alertQuerySchema.parse({ limit: 1000 }));
+  out('');
+  out(`Alerts raised by the built-in rules: ${alerts.total}   (npx vigil alerts list --data-dir ${dataDir})`);
+  out(`Web console: ${server.url}/   log in with the analyst token above.`);
   if (options.exit) {
     await server.stop();
     return;

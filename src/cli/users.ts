@@ -38,13 +38,16 @@ function checkRole(role: string, opts: CommonOptions): void {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Read a line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) throw new CliError('no terminal to ask for the password: use --password-stdin', Exit.Usage);
+  if (!stdin.isTTY)
+    throw new CliError('no terminal to ask for the password: use --password-stdin', Exit.Usage);
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let text = '';
@@ -101,7 +104,10 @@ export function registerUserCommands(program: Command, dataDirOption: () => Opti
     .command('add')
     .description('Add a user with a role; the password is asked for (or read with --password-stdin).')
     .argument('<name>')
-    .requiredOption('--role <role>', 'built-in (admin, analyst, responder, developer, auditor...) or configured')
+    .requiredOption(
+      '--role <role>',
+      'built-in (admin, analyst, responder, developer, auditor...) or configured',
+    )
     .option('--password-stdin', 'read the password from standard input')
     .option('-c, --config <file>', 'configuration file (for configured roles)')
     .addOption(dataDirOption())
@@ -123,7 +129,9 @@ export function registerUserCommands(program: Command, dataDirOption: () => Opti
         const store = new UserStore(opts.dataDir);
         for (const u of store.list()) {
           // Hashes made with weaker scrypt parameters than today's: `vigil user passwd` renews them.
-          const weak = needsRehash(store.get(u.name)!.password) ? '  (weak hash: set the password again)' : '';
+          const weak = needsRehash(store.get(u.name)!.password)
+            ? '  (weak hash: set the password again)'
+            : '';
           process.stdout.write(`${u.name.padEnd(24)}  ${u.role.padEnd(12)}  ${u.updated_at}${weak}\n`);
         }
       }),

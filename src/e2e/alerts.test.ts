@@ -162,6 +162,35 @@ test(
       const afterRestart = await alerts();
       assert.equal(afterRestart.length, 1, 'one incident, one alert, after two kills');
       assert.equal(afterRestart[0]!.status, 'acknowledged');
+
+      // The acknowledgement is in the audit log: searchable by an auditor, invisible to an analyst.
+      const count = async (role: string, q: string) => {
+        const t = vigil([
+          'token',
+          'create',
+          '--role',
+          role,
+          '--name',
+          `e2e-${role}`,
+          '--data-dir',
+          dataDir,
+        ]).stdout.trim();
+        const r = await fetch(
+          `${server!.url}/api/v1/search?q=${encodeURIComponent(`${q} | stats count() as n`)}`,
+          {
+            headers: { authorization: `Bearer ${t}` },
+          },
+        );
+        assert.equal(r.status, 200, await r.clone().text());
+        return Number(((await r.json()) as { rows?: unknown[][] }).rows?.[0]?.[0] ?? 0);
+      };
+      const audited = await waitFor('the audit entry of the acknowledgement', async () => {
+        const n = await count('auditor', `source=audit ${alert!.id}`);
+        return n > 0 ? n : undefined;
+      });
+      assert.ok(audited >= 1);
+      assert.equal(await count('analyst', 'source=audit'), 0, 'an analyst sees no audit entries');
+      assert.equal(await count('auditor', 'EventID=4625'), 0, 'an auditor sees no security events');
       assert.equal(await server.stop(), 0, server.stderr());
       server = undefined;
     } finally {

@@ -1,3 +1,4 @@
+import { auditNormalizer } from '../audit/normalize.js';
 import { asaNormalizer } from './asa.js';
 import { auditdNormalizer } from './auditd.js';
 import { azureNormalizer } from './azure.js';
@@ -19,6 +20,7 @@ import { zeekNormalizer } from './zeek.js';
  * generic ones. Adding a format: one file, one line here.
  */
 export const NORMALIZERS: readonly Normalizer[] = [
+  auditNormalizer,
   windowsNormalizer,
   asaNormalizer,
   syslogNormalizer,

@@ -8,8 +8,17 @@ import { Pipeline } from './pipeline.js';
 
 test('over the memory budget, receivers are pushed back until memory is under 90% of it', async () => {
   const stored: number[] = [];
+  // The store holds the first batch until the end: under pressure a batch is admitted only into
+  // an empty queue, so something must be queued for the push-back to show.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
   const pipeline = new Pipeline(
-    { append: async (inputs) => void stored.push(inputs.length) },
+    {
+      append: async (inputs) => {
+        await gate;
+        stored.push(inputs.length);
+      },
+    },
     { batchMaxEvents: 100, flushIntervalMs: 0, maxQueueEvents: 1000 },
     [],
     new Metrics(),
@@ -25,7 +34,8 @@ test('over the memory budget, receivers are pushed back until memory is under 90
   );
   const batch = { source: 's', records: [{ text: '{"a":1}', position: 'line 1' }] };
   guard.check();
-  assert.equal((await pipeline.submit(batch, { wait: false })).accepted, 1);
+  const first = pipeline.submit(batch, { wait: false });
+  await new Promise((r) => setTimeout(r, 5));
   rss = 1001;
   guard.check();
   await assert.rejects(pipeline.submit(batch, { wait: false }), OverloadedError, 'HTTP gets 429');
@@ -37,6 +47,8 @@ test('over the memory budget, receivers are pushed back until memory is under 90
   assert.equal(done, false, 'TCP waits');
   rss = 800;
   guard.check();
+  release();
+  assert.equal((await first).accepted, 1);
   await waiting;
   assert.deepEqual(changes, [true, false]);
   assert.equal(guard.trips, 1);

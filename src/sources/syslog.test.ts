@@ -282,7 +282,13 @@ describe('config schema', () => {
       tcp_port: null,
       tls: { cert: 'c.pem', key: 'k.pem' },
     });
-    assert.deepEqual(config.tls, { port: 6514, cert: 'c.pem', key: 'k.pem', client_auth: false });
+    assert.deepEqual(config.tls, {
+      port: 6514,
+      cert: 'c.pem',
+      key: 'k.pem',
+      client_auth: false,
+      reload_interval_ms: 5000,
+    });
     assert.equal(config.udp_port, null);
   });
 
