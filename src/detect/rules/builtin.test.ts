@@ -120,6 +120,38 @@ describe('built-in content', () => {
     assert.deepEqual(found[0]!.eventIds, [...failures.slice(0, 5), success!]);
   });
 
+  test('LSASS dumped through comsvcs.dll MiniDump: one critical finding; a plain rundll32 none', () => {
+    const s = builtin();
+    const proc = (time: number, cmd: string) =>
+      windowsEvent({
+        time,
+        channel: 'Microsoft-Windows-Sysmon/Operational',
+        eventId: 1,
+        computer: 'WS-FIN-01.corp.example',
+        data: {
+          ProcessGuid: '{5770385f-c22a-43e0-bf4c-06f5698ffbd0}',
+          ProcessId: 9196,
+          Image: 'C:\\Windows\\System32\\rundll32.exe',
+          CommandLine: cmd,
+          User: 'CORP\\alice',
+        },
+      });
+    s.each([proc(T0, 'rundll32.exe shell32.dll,Control_RunDLL desk.cpl')]);
+    assert.equal(detections(s).length, 0);
+    const [dump] = s.each([
+      proc(
+        T0 + MIN,
+        'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 688 C:\\Windows\\Temp\\d.dmp full',
+      ),
+    ]);
+    const found = detections(s);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.rule.id, 'vigil.builtin.lsass_comsvcs_minidump');
+    assert.equal(found[0]!.rule.level, 'critical');
+    assert.deepEqual(found[0]!.eventIds, [dump]);
+    assert.deepEqual(found[0]!.attack.techniques, ['T1003.001']);
+  });
+
   test('suspicious PowerShell, then a first-seen external address from that host', () => {
     const s = builtin();
     const sysmon = (time: number, eventId: number, computer: string, data: Record<string, unknown>) =>
