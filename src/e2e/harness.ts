@@ -7,9 +7,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { REPO_ROOT } from '../testing/shared.js';
 
 export const VIGIL_BIN = join(REPO_ROOT, 'bin', 'vigil.js');
+
+/** Servers started and not yet exited: a failed test must not leave one holding its file open. */
+const servers = new Set<ChildProcess>();
+if (process.env.NODE_TEST_CONTEXT !== undefined)
+  after(() => {
+    for (const child of servers) child.kill('SIGKILL');
+  });
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,10 +88,16 @@ export async function startVigil(configYaml: string, dataDir = tempDir()): Promi
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  servers.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      servers.delete(child);
+      resolve(code);
+    }),
+  );
   const url = await Promise.race([
     waitFor('vigil serve to start', () => {
       const file = join(dataDir, 'server.json');
