@@ -14,7 +14,8 @@ export const VIGIL_BIN = join(REPO_ROOT, 'bin', 'vigil.js');
 
 /** Servers started and not yet exited: a failed test must not leave one holding its file open. */
 const servers = new Set<ChildProcess>();
-if (process.env.NODE_TEST_CONTEXT !== undefined)
+// Only in a test file run by `node --test` (not in its helper processes, which inherit the env).
+if (process.env.NODE_TEST_CONTEXT !== undefined && process.argv[1]?.endsWith('.test.js'))
   after(() => {
     for (const child of servers) child.kill('SIGKILL');
   });
