@@ -296,8 +296,17 @@ class Compiler {
 
   compile(query: Query): CompiledQuery {
     const where: string[] = [];
-    const scope = this.options.dataClasses;
-    if (scope !== undefined && !DATA_CLASSES.every((c) => scope.includes(c))) {
+    let scope = this.options.dataClasses;
+    // The audit log is searched when a query names it (`source=audit`, `data_class=audit`): an
+    // admin's `mimikatz` should find events, not the audit entries of earlier searches for it.
+    if (
+      scope !== undefined &&
+      scope.includes('audit') &&
+      scope.some((c) => c !== 'audit') &&
+      !(query.search && namesAuditField(query.search))
+    )
+      scope = scope.filter((c) => c !== 'audit');
+    if (scope !== undefined && !DATA_CLASSES.every((c) => scope!.includes(c))) {
       // First and innermost: every later stage reads this relation, wrapped or not.
       const classes = [...new Set(scope)].map((c) => this.params.add(c));
       where.push(
@@ -804,5 +813,20 @@ class Compiler {
       columns: rel.visible.map((c) => c.name),
       ...(timechart ? { timechart } : {}),
     };
+  }
+}
+
+/** Whether a search names the fields that select the audit log (`source`, `data_class`). */
+function namesAuditField(expr: Expr): boolean {
+  switch (expr.type) {
+    case 'and':
+    case 'or':
+      return expr.operands.some(namesAuditField);
+    case 'not':
+      return namesAuditField(expr.operand);
+    case 'term':
+      return false;
+    default:
+      return expr.field.name === 'source' || expr.field.name === 'data_class';
   }
 }
